@@ -8,10 +8,12 @@
 #include "../common/cleanup.h"
 #include "../conf/config.h"
 #include "commands.h"
+#include "hooks.h"
 #include "report.h"
 
 const rw_command_t rw_commands[] = {
     {"check", "run the whole pipeline on a bundle without writing or executing", rw_cmd_check},
+    {"hook", "entry point of the OCI hooks runwarden adds (called by the runtime)", rw_cmd_hook},
     {NULL, NULL, NULL},
 };
 
