@@ -1,0 +1,681 @@
+# shellcheck shell=bash
+# Shared helpers for runwarden's integration tests. Source it first thing:
+#
+#     . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#     rw_require podman jq          # exits 77 (CTest "skipped") with a reason
+#     rw_host_prepare               # root check + cgroup fix-ups the runtimes need
+#     rw_tmpdir T                   # T=/tmp/rw-<test>.XXXX, removed on exit
+#     ...
+#     rw_finish                     # prints "N passed, N failed"; exit 1 on any failure
+#
+# Environment (set by CTest; defaults work from a build dir named in RW_BUILD_DIR):
+#   RW_BIN        the runwarden binary            RW_SRC   the source tree
+#   RW_BUILD_DIR  the build tree (probes live in $RW_BUILD_DIR/tests/probes)
+#   RW_TIMEOUT    seconds rw_run allows one command (default 120)
+#   RW_VERBOSE=1  echo every rw_run command line
+#
+# Conventions: everything a test creates lives under its own mktemp directory, so tests can
+# run at the same time as other tests. Engines (podman, containerd) get their own roots,
+# sockets and config files and never touch the host's. Every helper fails loudly: a helper
+# that cannot do its job ends the test with a failure (or a skip, for missing tools).
+
+set -euo pipefail
+set -o errtrace
+shopt -s inherit_errexit 2>/dev/null || true
+
+RW_SRC=${RW_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+RW_BUILD_DIR=${RW_BUILD_DIR:-$(dirname "${RW_BIN:-/nonexistent/runwarden}")}
+RW_BIN=${RW_BIN:-$RW_BUILD_DIR/runwarden}
+RW_TIMEOUT=${RW_TIMEOUT:-120}
+RW_TEST_NAME=${RW_TEST_NAME:-$(basename "${0%.sh}")}
+export RW_SRC RW_BUILD_DIR RW_BIN
+
+# Real runtimes as the config maps them (Debian: /usr/bin/runc is a link to /usr/sbin/runc).
+RW_REAL_RUNC=${RW_REAL_RUNC:-/usr/bin/runc}
+RW_REAL_CRUN=${RW_REAL_CRUN:-/usr/bin/crun}
+
+RW_PASSED=0
+RW_FAILED=0
+RW_FINISHED=0
+RW_CLEANUPS=()
+
+# ---------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------
+
+# rw_pass MSG: counts one passed check and prints "ok - MSG".
+rw_pass() {
+	RW_PASSED=$((RW_PASSED + 1))
+	printf 'ok - %s\n' "$*"
+}
+
+# rw_fail MSG [DETAIL...]: counts one failed check; prints "FAIL - MSG" and each DETAIL
+# (indented) so the CTest log shows what was seen. Does not stop the test.
+rw_fail() {
+	RW_FAILED=$((RW_FAILED + 1))
+	printf 'FAIL - %s\n' "$1"
+	shift
+	local d
+	for d in "$@"; do
+		printf '%s\n' "$d" | sed 's/^/    | /'
+	done
+}
+
+# rw_check COND_RC MSG [DETAIL...]: pass when COND_RC is 0, else fail with DETAILs.
+# Lets a test write `rw_check "$(some_test; echo $?)" "what"` or `cmd; rw_check $? "what"`.
+rw_check() {
+	local rc=$1
+	shift
+	if [ "$rc" -eq 0 ]; then rw_pass "$1"; else rw_fail "$@"; fi
+}
+
+# rw_assert_eq EXPECTED ACTUAL MSG: exact string equality.
+rw_assert_eq() {
+	if [ "$1" == "$2" ]; then
+		rw_pass "$3"
+	else
+		rw_fail "$3" "expected: $1" "actual:   $2"
+	fi
+}
+
+# rw_assert_ne UNEXPECTED ACTUAL MSG: strings differ.
+rw_assert_ne() {
+	if [ "$1" != "$2" ]; then
+		rw_pass "$3"
+	else
+		rw_fail "$3" "both are: $1"
+	fi
+}
+
+# rw_assert_contains HAYSTACK NEEDLE MSG: NEEDLE is a fixed substring of HAYSTACK.
+rw_assert_contains() {
+	if [[ "$1" == *"$2"* ]]; then
+		rw_pass "$3"
+	else
+		rw_fail "$3" "missing: $2" "in: $1"
+	fi
+}
+
+# rw_assert_not_contains HAYSTACK NEEDLE MSG: NEEDLE (fixed, case-insensitive) is absent.
+rw_assert_not_contains() {
+	local h n
+	h=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
+	n=$(printf '%s' "$2" | tr '[:upper:]' '[:lower:]')
+	if [[ "$h" != *"$n"* ]]; then
+		rw_pass "$3"
+	else
+		rw_fail "$3" "unexpected: $2" "in: $1"
+	fi
+}
+
+# rw_assert_match HAYSTACK ERE MSG: HAYSTACK matches the extended regex ERE (bash =~).
+rw_assert_match() {
+	if [[ "$1" =~ $2 ]]; then
+		rw_pass "$3"
+	else
+		rw_fail "$3" "regex: $2" "text:  $1"
+	fi
+}
+
+# rw_assert_rc EXPECTED MSG: the last rw_run exited with EXPECTED.
+rw_assert_rc() {
+	if [ "$RW_RC" -eq "$1" ]; then
+		rw_pass "$2"
+	else
+		rw_fail "$2" "expected exit $1, got $RW_RC" "cmd: $RW_CMD" "stdout: $RW_OUT" \
+			"stderr: $RW_ERR"
+	fi
+}
+
+# rw_assert_ok MSG CMD...: runs CMD through rw_run and expects exit 0.
+rw_assert_ok() {
+	local msg=$1
+	shift
+	rw_run "$@"
+	rw_assert_rc 0 "$msg"
+}
+
+# rw_assert_fails MSG CMD...: runs CMD through rw_run and expects a non-zero exit that is
+# not a crash (a signal or a timeout counts as a failure of the check).
+rw_assert_fails() {
+	local msg=$1
+	shift
+	rw_run "$@"
+	if [ "$RW_RC" -ne 0 ] && [ "$RW_RC" -lt 124 ]; then
+		rw_pass "$msg"
+	else
+		rw_fail "$msg" "expected a clean non-zero exit, got $RW_RC" "cmd: $RW_CMD" \
+			"stdout: $RW_OUT" "stderr: $RW_ERR"
+	fi
+}
+
+# rw_assert_refused MSG: the last rw_run is a runwarden refusal as the product promises:
+# non-zero exit without a crash or timeout, stderr is exactly ONE line that starts with
+# "runwarden: refused:", and it avoids the phrases podman maps to exit 126/127.
+rw_assert_refused() {
+	local msg=$1 nlines bad=()
+	nlines=$(printf '%s' "$RW_ERR" | grep -c '' || true)
+	[ "$RW_RC" -ne 0 ] || bad+=("exit status is 0")
+	[ "$RW_RC" -lt 124 ] || bad+=("exit status $RW_RC (crash or timeout)")
+	[ "$nlines" -eq 1 ] || bad+=("stderr has $nlines lines, expected 1")
+	[[ "$RW_ERR" == "runwarden: refused:"* ]] || bad+=("stderr does not start with 'runwarden: refused:'")
+	local p lc
+	lc=$(printf '%s' "$RW_ERR" | tr '[:upper:]' '[:lower:]')
+	for p in "permission denied" "not found" "no such file"; do
+		[[ "$lc" != *"$p"* ]] || bad+=("stderr contains '$p'")
+	done
+	if [ ${#bad[@]} -eq 0 ]; then
+		rw_pass "$msg"
+	else
+		rw_fail "$msg" "${bad[@]}" "cmd: $RW_CMD" "exit: $RW_RC" "stderr: $RW_ERR"
+	fi
+}
+
+# rw_finish: prints the final "N passed, N failed" line and exits: 0 when something passed
+# and nothing failed, 1 otherwise. Every test script ends with it.
+rw_finish() {
+	RW_FINISHED=1
+	printf '%d passed, %d failed\n' "$RW_PASSED" "$RW_FAILED"
+	if [ "$RW_FAILED" -ne 0 ] || [ "$RW_PASSED" -eq 0 ]; then
+		exit 1
+	fi
+	exit 0
+}
+
+# rw_skip REASON: ends the test as skipped (exit 77) with a one-line reason.
+rw_skip() {
+	RW_FINISHED=1
+	printf 'SKIP: %s: %s\n' "$RW_TEST_NAME" "$*"
+	exit 77
+}
+
+# rw_die MSG: ends the test as failed right away (setup that cannot continue).
+rw_die() {
+	rw_fail "$*"
+	RW_FINISHED=1
+	printf '%d passed, %d failed\n' "$RW_PASSED" "$RW_FAILED"
+	exit 1
+}
+
+# rw_require CMD...: skips the test (exit 77) unless every CMD is an executable in PATH or
+# an absolute path to one.
+rw_require() {
+	local c
+	for c in "$@"; do
+		if [[ "$c" == /* ]]; then
+			[ -x "$c" ] || rw_skip "needs $c"
+		else
+			command -v "$c" >/dev/null 2>&1 || rw_skip "needs $c in PATH"
+		fi
+	done
+}
+
+# rw_require_probe NAME...: skips unless the static probe NAME was built.
+rw_require_probe() {
+	local p
+	for p in "$@"; do
+		[ -x "$RW_BUILD_DIR/tests/probes/$p" ] || rw_skip "probe $p was not built"
+	done
+}
+
+# ---------------------------------------------------------------------------------------
+# Cleanup registry and temporary directories
+# ---------------------------------------------------------------------------------------
+
+# rw_on_exit CMD: registers a shell command (a string, run with eval) to run when the test
+# exits, however it exits. Commands run in reverse order of registration (last in, first
+# out), so a daemon registered after its directory is stopped before the directory goes.
+rw_on_exit() {
+	RW_CLEANUPS+=("$1")
+}
+
+rw__exit_trap() {
+	local rc=$? i
+	set +e
+	trap - ERR
+	if [ "$RW_FINISHED" -eq 0 ]; then
+		# The script died without rw_finish (set -e, a helper's rw_die...): a failure.
+		RW_FAILED=$((RW_FAILED + 1))
+		printf 'FAIL - %s aborted (exit %d)\n' "$RW_TEST_NAME" "$rc"
+		printf '%d passed, %d failed\n' "$RW_PASSED" "$RW_FAILED"
+		[ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] || rc=1
+	fi
+	for ((i = ${#RW_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${RW_CLEANUPS[i]}" >/dev/null 2>&1 || true
+	done
+	exit "$rc"
+}
+
+rw__err_trap() {
+	local rc=$?
+	printf 'lib: command failed (exit %d) at %s:%s: %s\n' "$rc" "${BASH_SOURCE[1]:-?}" \
+		"${BASH_LINENO[0]:-?}" "$BASH_COMMAND" >&2
+}
+
+trap rw__exit_trap EXIT
+trap rw__err_trap ERR
+trap 'exit 130' INT TERM
+
+# rw_umount_under DIR: lazily unmounts every mount point at or below DIR (deepest first).
+rw_umount_under() {
+	local d m
+	d=$(realpath -m "$1")
+	findmnt -rn -o TARGET | awk -v d="$d" '$0 == d || index($0, d "/") == 1' | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+# rw_rm_tree DIR: removes DIR after unmounting what is mounted below it; never crosses
+# into another file system.
+rw_rm_tree() {
+	[ -n "$1" ] && [ "$1" != / ] || return 0
+	rw_umount_under "$1"
+	rm -rf --one-file-system "$1" 2>/dev/null || rm -rf "$1" 2>/dev/null || true
+}
+
+# rw_tmpdir [VAR]: creates a fresh directory /tmp/rw-<test>.XXXXXX, registers its removal
+# and stores its path in VAR (default RW_TMP). Call it in the main shell, not in $( ).
+# The directory is mode 0755 so container processes (any uid) can traverse it.
+rw_tmpdir() {
+	local __var=${1:-RW_TMP} __d
+	__d=$(mktemp -d "${TMPDIR:-/tmp}/rw-${RW_TEST_NAME}.XXXXXX")
+	chmod 0755 "$__d"
+	rw_on_exit "rw_rm_tree '$__d'"
+	printf -v "$__var" '%s' "$__d"
+}
+
+# ---------------------------------------------------------------------------------------
+# Running commands
+# ---------------------------------------------------------------------------------------
+
+# rw_run CMD...: runs CMD with stdin from /dev/null under `timeout RW_TIMEOUT`, without
+# tripping set -e, and sets RW_RC (exit status; 124 = timed out), RW_OUT, RW_ERR (stdout,
+# stderr, trailing newlines stripped) and RW_CMD. Output goes through files, not pipes, so
+# a container that keeps the stdio open cannot make the test hang.
+rw_run() {
+	local o e
+	o=$(mktemp "${TMPDIR:-/tmp}/rw-out.XXXXXX")
+	e=$(mktemp "${TMPDIR:-/tmp}/rw-err.XXXXXX")
+	RW_CMD="$*"
+	[ "${RW_VERBOSE:-0}" != 1 ] || printf '+ %s\n' "$RW_CMD" >&2
+	set +e
+	timeout -k 5 "$RW_TIMEOUT" "$@" </dev/null >"$o" 2>"$e"
+	RW_RC=$?
+	set -e
+	RW_OUT=$(cat "$o")
+	RW_ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	return 0
+}
+
+# rw_run_in DIR CMD...: rw_run with DIR as the working directory.
+rw_run_in() {
+	local d=$1
+	shift
+	local here=$PWD
+	cd "$d"
+	rw_run "$@"
+	cd "$here"
+}
+
+# rw_wait_for SECONDS CMD...: polls CMD (silently) every 0.1 s until it succeeds; returns 1
+# when SECONDS pass first.
+rw_wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# rw_tree_digest DIR: prints one SHA-256 over DIR's tree: every entry's relative path,
+# type, mode, owner, size and link target, plus the content of regular files. FIFOs and
+# sockets are described, never opened. Use it to prove a refused bundle is unchanged.
+rw_tree_digest() {
+	(
+		cd "$1"
+		find . -printf '%p %y %m %U:%G %s %l\n' | LC_ALL=C sort
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
+	) | sha256sum | cut -d' ' -f1
+}
+
+# rw_dir_is_empty DIR: true when DIR does not exist or has no entries.
+rw_dir_is_empty() {
+	[ ! -e "$1" ] || [ -z "$(ls -A "$1" 2>/dev/null)" ]
+}
+
+# ---------------------------------------------------------------------------------------
+# Host preparation
+# ---------------------------------------------------------------------------------------
+
+# rw_host_prepare: checks we are root and the binary exists, and makes the host usable by
+# the runtimes: on a hybrid cgroup v1 host (cgroup2 at /sys/fs/cgroup/unified) crun needs
+# the hugetlb v1 hierarchy mounted. Idempotent; safe when other tests run at the same time.
+rw_host_prepare() {
+	[ "$(id -u)" -eq 0 ] || rw_skip "needs root"
+	[ -x "$RW_BIN" ] || rw_die "RW_BIN=$RW_BIN is not an executable (build first)"
+	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] &&
+		mountpoint -q /sys/fs/cgroup/unified 2>/dev/null &&
+		grep -qw hugetlb /proc/cgroups; then
+		mkdir -p /sys/fs/cgroup/hugetlb 2>/dev/null || true
+		mountpoint -q /sys/fs/cgroup/hugetlb ||
+			mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null ||
+			mountpoint -q /sys/fs/cgroup/hugetlb ||
+			rw_die "cannot mount the hugetlb cgroup v1 hierarchy that crun needs"
+	fi
+}
+
+# ---------------------------------------------------------------------------------------
+# runwarden: shims and config
+# ---------------------------------------------------------------------------------------
+
+# rw_make_shims DIR: creates DIR/runc and DIR/crun, symlinks to $RW_BIN (the way the
+# package installs them); sets RW_SHIMS=DIR.
+rw_make_shims() {
+	mkdir -p "$1"
+	ln -sfn "$RW_BIN" "$1/runc"
+	ln -sfn "$RW_BIN" "$1/crun"
+	RW_SHIMS=$1
+}
+
+# rw_default_config: prints the test's base runwarden.json: enforce mode, runc and crun
+# mapped to the real runtimes, default runtime crun, dangerous annotations refused, fail
+# closed, absolute root paths allowed only under the test's own directory $RW_TMP (where
+# the test's podman/containerd roots live) plus $RW_EXTRA_ROOT_PREFIXES (space separated).
+rw_default_config() {
+	local prefixes=() p
+	[ -z "${RW_TMP:-}" ] || prefixes+=("$RW_TMP")
+	for p in ${RW_EXTRA_ROOT_PREFIXES:-}; do prefixes+=("$p"); done
+	jq -n --arg runc "$RW_REAL_RUNC" --arg crun "$RW_REAL_CRUN" \
+		--args '{
+		mode: "enforce",
+		runtimes: {runc: $runc, crun: $crun},
+		defaultRuntime: "crun",
+		bundle: {maxConfigSize: 16777216, allowAbsoluteRootPath: true,
+		         absoluteRootPrefixes: $ARGS.positional},
+		annotations: {dangerous: "refuse"},
+		failOpen: false
+	}' "${prefixes[@]}"
+}
+
+# rw_write_config FILE [JSON]: writes a runwarden.json for the test to FILE (absolute
+# path, root-owned, mode 0600, as runwarden demands of RUNWARDEN_CONFIG) and exports
+# RUNWARDEN_CONFIG=FILE. JSON, when given, is deep-merged over rw_default_config (jq `*`),
+# so a test states only what it changes, e.g.
+#     rw_write_config "$T/strip.json" '{"annotations":{"dangerous":"strip"}}'
+# Use rw_write_config_raw for a config that must be exactly some text.
+rw_write_config() {
+	local file=$1 patch=${2:-'{}'} merged
+	merged=$(jq -n --argjson base "$(rw_default_config)" --argjson patch "$patch" \
+		'$base * $patch') || rw_die "rw_write_config: invalid JSON patch: $patch"
+	rw_write_config_raw "$file" "$merged"
+}
+
+# rw_write_config_raw FILE TEXT: writes TEXT verbatim (0600, root) and exports
+# RUNWARDEN_CONFIG=FILE.
+rw_write_config_raw() {
+	[[ "$1" == /* ]] || rw_die "rw_write_config: $1 must be an absolute path"
+	mkdir -p "$(dirname "$1")"
+	(
+		umask 077
+		printf '%s\n' "$2" >"$1.tmp"
+	)
+	chmod 0600 "$1.tmp"
+	mv -f "$1.tmp" "$1"
+	export RUNWARDEN_CONFIG=$1
+}
+
+# ---------------------------------------------------------------------------------------
+# Root file systems and bundles
+# ---------------------------------------------------------------------------------------
+
+# rw_make_rootfs DIR: a minimal rootfs: busybox-static at /bin/busybox with a link for
+# every applet in /bin (sh, true, echo, sleep, cat, nc...), every built probe in /bin
+# (probe_syscall, probe_fs...), /etc/passwd, /etc/group, /etc/hostname and empty /proc,
+# /sys, /dev, /tmp (1777), /run, /root.
+rw_make_rootfs() {
+	local r=$1 a p
+	local bb=${RW_BUSYBOX:-/bin/busybox}
+	[ -x "$bb" ] || rw_skip "needs busybox-static ($bb)"
+	mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,var/tmp,usr/bin,usr/sbin,home}
+	chmod 1777 "$r/tmp" "$r/var/tmp"
+	cp "$bb" "$r/bin/busybox"
+	for a in $("$bb" --list); do
+		[ "$a" = busybox ] || [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
+	done
+	# Debian's busybox lacks printenv.
+	[ -e "$r/bin/printenv" ] ||
+		printf '#!/bin/sh\nif [ $# -eq 0 ]; then exec env; fi\nfor v; do eval "[ -n \\"\\${$v+x}\\" ]" || exit 1; eval "echo \\"\\${$v}\\""; done\n' >"$r/bin/printenv"
+	chmod 0755 "$r/bin/printenv"
+	for p in "$RW_BUILD_DIR"/tests/probes/probe_*; do
+		[ -f "$p" ] && [ -x "$p" ] && cp "$p" "$r/bin/"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+	printf 'rwtest\n' >"$r/etc/hostname"
+	: >"$r/etc/resolv.conf"
+	: >"$r/etc/hosts"
+}
+
+# rw_make_bundle DIR [ARG...]: an OCI bundle in DIR: `runc spec` defaults with
+# process.terminal=false, a writable rootfs (root.readonly=false) built by rw_make_rootfs in
+# DIR/rootfs, and process.args set to ARG... (default: /bin/true).
+rw_make_bundle() {
+	local b=$1
+	shift
+	[ $# -gt 0 ] || set -- /bin/true
+	mkdir -p "$b"
+	rw_make_rootfs "$b/rootfs"
+	rm -f "$b/config.json"
+	(cd "$b" && "$RW_REAL_RUNC" spec) || rw_die "runc spec failed in $b"
+	rw_bundle_jq "$b" '.process.terminal = false | .root.readonly = false |
+		.process.args = $ARGS.positional' --args "$@"
+}
+
+# rw_bundle_jq DIR FILTER [JQ-ARGS...]: edits DIR/config.json in place with jq, e.g.
+#     rw_bundle_jq "$B" '.annotations["x"] = $v' --arg v 1
+# JQ-ARGS go before FILTER's positional args, so `--args A B` works as the last options.
+rw_bundle_jq() {
+	local b=$1 f=$2
+	shift 2
+	local t
+	t=$(mktemp "$b/.config.XXXXXX")
+	# jq takes options after the filter; --args must come last.
+	jq "$f" "$b/config.json" "$@" >"$t" 2>/dev/null || jq "$f" "$@" <"$b/config.json" >"$t" ||
+		{
+			rm -f "$t"
+			rw_die "rw_bundle_jq: jq failed on $b/config.json: $f"
+		}
+	chmod 0644 "$t"
+	mv -f "$t" "$b/config.json"
+}
+
+# rw_rootfs_tar ROOTFS TAR: packs ROOTFS into TAR (numeric owners), e.g. for podman import.
+rw_rootfs_tar() {
+	tar -C "$1" --numeric-owner -cf "$2" .
+}
+
+# ---------------------------------------------------------------------------------------
+# podman, isolated
+# ---------------------------------------------------------------------------------------
+
+# rw_podman_env DIR: an isolated podman under DIR, sharing nothing with the host's:
+#   DIR/root, DIR/runroot       --root / --runroot (storage and libpod state)
+#   DIR/tmp                     tmp_dir (exit commands, file locks: lock_type="file")
+#   DIR/containers.conf         CONTAINERS_CONF: cgroupfs, file events log, netns none,
+#                               default_ulimits nofile/nproc capped (no CAP_SYS_RESOURCE here),
+#                               k8s-file logs, its own network config dir and volume path
+#   DIR/storage.conf            CONTAINERS_STORAGE_CONF (driver RW_PODMAN_DRIVER: vfs by
+#                               default, overlay when asked)
+#   DIR/registries.conf         CONTAINERS_REGISTRIES_CONF (no search registries)
+#   DIR/policy.json             insecureAcceptAnything; RW_PODMAN_POLICY names it; pass it with
+#                               `pull --signature-policy "$RW_PODMAN_POLICY"`, or overwrite it
+# The OCI runtime defaults to the crun shim (rw_podman_use_runtime to change it). Needs
+# RW_SHIMS (rw_make_shims) first. podman calls the runtime without a --root, so the real
+# runtime keeps its default state dir (/run/runc, /run/crun); container ids are unique.
+rw_podman_env() {
+	local d=$1
+	rw_require podman conmon
+	[ -n "${RW_SHIMS:-}" ] || rw_die "rw_podman_env: call rw_make_shims first"
+	mkdir -p "$d"/{root,runroot,tmp,netconf,volumes}
+	RW_PODMAN_DIR=$d
+	RW_PODMAN_DRIVER=${RW_PODMAN_DRIVER:-vfs}
+	cat >"$d/containers.conf" <<EOF
+[containers]
+netns = "none"
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+log_driver = "k8s-file"
+cgroups = "enabled"
+pids_limit = 0
+
+[network]
+network_config_dir = "$d/netconf"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$d/events.log"
+tmp_dir = "$d/tmp"
+lock_type = "file"
+volume_path = "$d/volumes"
+num_locks = 256
+EOF
+	cat >"$d/storage.conf" <<EOF
+[storage]
+driver = "$RW_PODMAN_DRIVER"
+graphroot = "$d/root"
+runroot = "$d/runroot"
+EOF
+	printf 'unqualified-search-registries = []\nshort-name-mode = "permissive"\n' \
+		>"$d/registries.conf"
+	printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$d/policy.json"
+	export CONTAINERS_CONF=$d/containers.conf
+	export CONTAINERS_STORAGE_CONF=$d/storage.conf
+	export CONTAINERS_REGISTRIES_CONF=$d/registries.conf
+	RW_PODMAN_POLICY=$d/policy.json
+	RW_PODMAN_RUNTIME=$RW_SHIMS/crun
+	# Whatever the test leaves behind is removed before DIR is (LIFO order).
+	rw_on_exit "rw_podman_teardown"
+}
+
+# rw_podman_use_runtime runc|crun|/abs/path: the runtime rw_podman passes with --runtime
+# (a bare name means the runwarden shim of that name).
+rw_podman_use_runtime() {
+	if [[ "$1" == /* ]]; then RW_PODMAN_RUNTIME=$1; else RW_PODMAN_RUNTIME=$RW_SHIMS/$1; fi
+}
+
+# rw_podman ARGS...: podman against the isolated store of rw_podman_env, with
+# --runtime $RW_PODMAN_RUNTIME. Runs in the foreground with the caller's fds (use rw_run
+# rw_podman ... to capture).
+rw_podman() {
+	podman --root "$RW_PODMAN_DIR/root" --runroot "$RW_PODMAN_DIR/runroot" \
+		--tmpdir "$RW_PODMAN_DIR/tmp" --storage-driver "$RW_PODMAN_DRIVER" \
+		--cgroup-manager cgroupfs --events-backend file \
+		--runtime "$RW_PODMAN_RUNTIME" "$@"
+}
+
+# rw_podman_teardown: force-removes every container of the isolated podman (registered by
+# rw_podman_env; tests may call it to start over).
+rw_podman_teardown() {
+	[ -n "${RW_PODMAN_DIR:-}" ] || return 0
+	RW_TIMEOUT=60 rw_run rw_podman rm --all --force --time 0
+	RW_TIMEOUT=60 rw_run rw_podman system prune --force
+	return 0
+}
+
+# rw_podman_import_image NAME [CMD-JSON]: imports a rw_make_rootfs tree as image NAME with
+# `podman import` (CMD defaults to ["/bin/sh"]).
+rw_podman_import_image() {
+	local name=$1 cmd=${2:-'["/bin/sh"]'} d
+	d=$(mktemp -d "$RW_PODMAN_DIR/img.XXXXXX")
+	rw_make_rootfs "$d/rootfs"
+	rw_rootfs_tar "$d/rootfs" "$d/rootfs.tar"
+	rw_run rw_podman import --change "CMD $cmd" "$d/rootfs.tar" "$name"
+	[ "$RW_RC" -eq 0 ] || rw_die "podman import failed: $RW_ERR"
+	rm -rf "$d"
+}
+
+# ---------------------------------------------------------------------------------------
+# containerd, isolated
+# ---------------------------------------------------------------------------------------
+
+# rw_containerd_start DIR: starts a private containerd: root DIR/root, state DIR/state,
+# socket DIR/containerd.sock, config DIR/config.toml (CRI plugin disabled), log
+# DIR/containerd.log. Sets RW_CONTAINERD_SOCK and RW_CONTAINERD_PID; stopped (after its tasks
+# and containers are removed) when the test exits. The daemon inherits the environment at
+# this point, RUNWARDEN_CONFIG included, and passes it on to its shims and their runtime:
+# write the config first.
+rw_containerd_start() {
+	local d=$1
+	rw_require containerd ctr containerd-shim-runc-v2
+	mkdir -p "$d"/{root,state,opt}
+	RW_CONTAINERD_DIR=$d
+	RW_CONTAINERD_SOCK=$d/containerd.sock
+	RW_CONTAINERD_NS=rwtest
+	cat >"$d/config.toml" <<EOF
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp",
+  "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "$d/containerd.sock"
+
+[ttrpc]
+  address = "$d/containerd.sock.ttrpc"
+
+[debug]
+  address = ""
+  level = "info"
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$d/opt"
+EOF
+	containerd --config "$d/config.toml" >"$d/containerd.log" 2>&1 &
+	RW_CONTAINERD_PID=$!
+	rw_on_exit "rw_containerd_stop"
+	if ! rw_wait_for 30 ctr --address "$RW_CONTAINERD_SOCK" version; then
+		rw_die "containerd did not come up: $(tail -n 20 "$d/containerd.log")"
+	fi
+}
+
+# rw_ctr ARGS...: ctr against the private containerd, in namespace $RW_CONTAINERD_NS.
+rw_ctr() {
+	ctr --address "$RW_CONTAINERD_SOCK" --namespace "$RW_CONTAINERD_NS" "$@"
+}
+
+# rw_containerd_stop: kills and deletes the private containerd's tasks and containers, then
+# stops the daemon (registered by rw_containerd_start).
+rw_containerd_stop() {
+	[ -n "${RW_CONTAINERD_PID:-}" ] || return 0
+	local id
+	for id in $(rw_ctr task ls -q 2>/dev/null); do
+		rw_ctr task kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+		rw_ctr task delete -f "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(rw_ctr container ls -q 2>/dev/null); do
+		rw_ctr container delete "$id" >/dev/null 2>&1 || true
+	done
+	kill "$RW_CONTAINERD_PID" 2>/dev/null || true
+	local i
+	for i in $(seq 50); do
+		kill -0 "$RW_CONTAINERD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$RW_CONTAINERD_PID" 2>/dev/null || true
+	wait "$RW_CONTAINERD_PID" 2>/dev/null || true
+	RW_CONTAINERD_PID=
+}
+
+# rw_ctr_rootfs DIR: a rootfs for `rw_ctr run --rootfs DIR ...` (needs no image or
+# snapshotter; root.path becomes DIR, an absolute path, so keep DIR under $RW_TMP where
+# rw_default_config allows it).
+rw_ctr_rootfs() {
+	rw_make_rootfs "$1"
+}
