@@ -41,6 +41,7 @@ void rw_spec_process_clear(rw_spec_process_t *p)
     strv_free(p->caps.ambient);
     free(p->apparmor_profile);
     free(p->selinux_label);
+    rw_spec_rlimits_clear(p);
     memset(p, 0, sizeof(*p));
     p->uid = p->gid = -1;
 }
@@ -124,8 +125,8 @@ int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
                 return r;
     }
     json_t *rl = json_object_get(proc, "rlimits");
-    if (rl && !json_is_array(rl))
-        return rw_error_set(err, EINVAL, "%s: %s.rlimits: must be an array", file, path);
+    if (rl && (r = rw_spec_rlimits_parse(rl, file, path, out, err)) < 0)
+        return r;
     return 0;
 }
 
@@ -150,6 +151,7 @@ static void clear_view(rw_spec_t *s)
     free(s->namespaces);
     strv_free(s->masked_paths);
     strv_free(s->readonly_paths);
+    rw_spec_ext_clear(s);
     s->oci_version = s->root_path = s->hostname = s->mount_label = NULL;
     s->mounts = NULL;
     s->namespaces = NULL;
@@ -271,7 +273,7 @@ static int build_view(rw_spec_t *s, rw_error_t **err)
             }
         }
     }
-    return 0;
+    return rw_spec_ext_parse(s, err);
 }
 
 static int parse_common(const char *buf, size_t len, const char *file, bool process_only,

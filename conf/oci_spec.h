@@ -13,6 +13,11 @@ typedef struct rw_spec_caps {
     char **bounding, **effective, **inheritable, **permitted, **ambient; /* NULL if absent */
 } rw_spec_caps_t;
 
+typedef struct rw_spec_rlimit {
+    char *type; /* "RLIMIT_NOFILE" */
+    uint64_t hard, soft;
+} rw_spec_rlimit_t;
+
 typedef struct rw_spec_process {
     bool present;
     bool terminal;
@@ -26,6 +31,8 @@ typedef struct rw_spec_process {
     bool caps_present;
     bool no_new_privileges;
     char *apparmor_profile, *selinux_label;
+    rw_spec_rlimit_t *rlimits;
+    size_t n_rlimits;
 } rw_spec_process_t;
 
 typedef struct rw_spec_mount {
@@ -36,6 +43,35 @@ typedef struct rw_spec_mount {
 typedef struct rw_spec_namespace {
     char *type, *path; /* path NULL when a new namespace is created */
 } rw_spec_namespace_t;
+
+/* linux.devices[] */
+typedef struct rw_spec_device {
+    char *path, *type;
+    int64_t major, minor; /* -1 when absent */
+} rw_spec_device_t;
+
+/* linux.resources.devices[] (device cgroup rules); major/minor -1 = wildcard */
+typedef struct rw_spec_device_rule {
+    bool allow;
+    char *type, *access; /* NULL when absent (type absent = "a") */
+    int64_t major, minor;
+} rw_spec_device_rule_t;
+
+/* linux.uidMappings[] / gidMappings[] */
+typedef struct rw_spec_idmap {
+    uint32_t container_id, host_id, size;
+} rw_spec_idmap_t;
+
+/* hooks.<stage>[] flattened, in document order */
+typedef struct rw_spec_hook {
+    char *stage; /* "prestart", "createRuntime", ... "poststop" */
+    char *path;
+    char **args;
+} rw_spec_hook_t;
+
+typedef struct rw_spec_kv {
+    char *key, *value;
+} rw_spec_kv_t;
 
 typedef struct rw_spec_change {
     char *op;   /* "add", "replace", "remove" */
@@ -61,6 +97,21 @@ typedef struct rw_spec {
     bool has_linux, has_seccomp;
     char *mount_label;
     char **masked_paths, **readonly_paths;
+    /* typed by oci_spec_ext.c */
+    rw_spec_kv_t *annotations, *sysctls;
+    size_t n_annotations, n_sysctls;
+    rw_spec_hook_t *hooks;
+    size_t n_hooks;
+    rw_spec_device_t *devices;
+    size_t n_devices;
+    rw_spec_device_rule_t *device_rules;
+    size_t n_device_rules;
+    rw_spec_idmap_t *uid_mappings, *gid_mappings;
+    size_t n_uid_mappings, n_gid_mappings;
+    bool has_memory_limit, has_pids_limit;
+    int64_t memory_limit, pids_limit; /* linux.resources.{memory,pids}.limit */
+    char *seccomp_default_action;     /* NULL when there is no linux.seccomp */
+    size_t n_seccomp_rules;
     rw_spec_change_t *changes;
     size_t n_changes;
 } rw_spec_t;
@@ -82,6 +133,12 @@ static inline void rw_spec_freep(rw_spec_t **s)
 int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
                           rw_spec_process_t *out, rw_error_t **err);
 void rw_spec_process_clear(rw_spec_process_t *p);
+/* oci_spec_ext.c: the typed fields beyond the core ones (called by the view builder). */
+int rw_spec_rlimits_parse(json_t *rl, const char *file, const char *path, rw_spec_process_t *out,
+                          rw_error_t **err);
+void rw_spec_rlimits_clear(rw_spec_process_t *p);
+int rw_spec_ext_parse(rw_spec_t *s, rw_error_t **err);
+void rw_spec_ext_clear(rw_spec_t *s);
 
 /* Read access to raw sub-objects for stages that translate them wholesale (seccomp). The
  * result is borrowed and must not be modified; use the mutators below. */

@@ -1,12 +1,16 @@
-/* `runwarden check --bundle DIR [--json] [--runtime NAME] [--exec-process FILE]`: the
- * whole pipeline, dry: prints the decision, every finding and the diff it would apply. */
+/* `runwarden check --bundle DIR [--json] [--runtime NAME] [--exec-process FILE] [--as USER]`:
+ * the whole pipeline, dry: prints the decision, every finding and the diff it would apply,
+ * for the caller or for the starter named by --as. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/cleanup.h"
+#include "../audit/identity.h"
 #include "../common/json.h"
 #include "commands.h"
 #include "pipeline.h"
@@ -21,6 +25,17 @@ static void print_text(const rw_ctx_t *ctx, rw_decision_t d, const char *error)
         const rw_finding_t *f = &ctx->findings.items[i];
         printf("%-6s %-12s %s: %s=%s; %s\n", rw_severity_name(f->severity), f->stage, f->rule,
                f->field, f->value, f->fix);
+    }
+    const char *stage, *key;
+    json_t *sv, *kv;
+    json_object_foreach(ctx->facts, stage, sv)
+    {
+        json_object_foreach(sv, key, kv)
+        {
+            char *j = json_dumps(kv, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+            printf("fact   %s.%s = %s\n", stage, key, j ? j : "?");
+            free(j);
+        }
     }
     const rw_spec_t *s = ctx->spec ? ctx->spec : ctx->process;
     if (s && s->n_changes) {
@@ -65,6 +80,42 @@ static void print_json(const rw_ctx_t *ctx, rw_decision_t d, const char *error)
     json_decref(o);
 }
 
+/* The starter named by --as (a user name or a uid), as the identity collector would see
+ * them after logging in: uid, login uid, primary and supplementary groups. */
+static rw_identity_t *synthetic_identity(const char *as)
+{
+    struct passwd *pw = NULL;
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(as, &end, 10);
+    bool numeric = *as && !errno && end && !*end && n <= UINT32_MAX && as[0] != '-';
+    pw = numeric ? getpwuid((uid_t)n) : getpwnam(as);
+    if (!pw && !numeric)
+        return NULL;
+    rw_identity_t *id = calloc(1, sizeof(*id));
+    if (!id)
+        return NULL;
+    id->uid = id->euid = pw ? pw->pw_uid : (uid_t)n;
+    id->gid = id->egid = pw ? pw->pw_gid : (gid_t)n;
+    id->loginuid = id->uid;
+    id->sessionid = RW_ID_UNSET;
+    if (pw) {
+        id->login_user = strdup(pw->pw_name);
+        int ng = 64;
+        id->groups = calloc((size_t)ng, sizeof(gid_t));
+        if (id->groups && getgrouplist(pw->pw_name, pw->pw_gid, id->groups, &ng) < 0) {
+            gid_t *more = realloc(id->groups, (size_t)ng * sizeof(gid_t));
+            if (more) {
+                id->groups = more;
+                if (getgrouplist(pw->pw_name, pw->pw_gid, id->groups, &ng) < 0)
+                    ng = 0;
+            }
+        }
+        id->n_groups = id->groups && ng > 0 ? (size_t)ng : 0;
+    }
+    return id;
+}
+
 int rw_cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -72,14 +123,15 @@ int rw_cmd_check(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"runtime", required_argument, NULL, 'r'},
         {"process", required_argument, NULL, 'p'},
+        {"as", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *bundle = NULL, *runtime = NULL, *process = NULL;
+    const char *bundle = NULL, *runtime = NULL, *process = NULL, *as = NULL;
     bool json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:jr:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:jr:p:a:h", opts, NULL)) != -1) {
         switch (c) {
         case 'b':
             bundle = optarg;
@@ -93,9 +145,14 @@ int rw_cmd_check(int argc, char **argv)
         case 'p':
             process = optarg;
             break;
+        case 'a':
+            as = optarg;
+            break;
         case 'h':
-            printf("usage: runwarden check --bundle DIR [--json] [--runtime runc|crun]\n"
-                   "       runwarden check --process FILE [--json]   (an exec process.json)\n");
+            printf("usage: runwarden check --bundle DIR [--json] [--runtime runc|crun] [--as USER]\n"
+                   "       runwarden check --process FILE [--json] [--as USER]   (an exec "
+                   "process.json)\n"
+                   "  --as USER|UID   judge it as if USER had started it (default: the caller)\n");
             return 0;
         default:
             return 2;
@@ -141,6 +198,17 @@ int rw_cmd_check(int argc, char **argv)
     if (rw_ctx_init(&ctx, cfg, &inv, rt) < 0)
         return 1;
     ctx.dry_run = true;
+    if (as) {
+        if (!(ctx.who = synthetic_identity(as))) {
+            fprintf(stderr, "runwarden check: --as %s: unknown user\n", as);
+            rw_ctx_clear(&ctx);
+            return 2;
+        }
+    } else {
+        rw_error_t *ie = NULL;
+        (void)rw_identity_collect_short(&ctx.who, &ie);
+        rw_error_free(ie);
+    }
     int r = rw_pipeline_load(&ctx, &err);
     if (r >= 0)
         r = rw_pipeline_run(&ctx, &err);

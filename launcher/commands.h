@@ -11,5 +11,9 @@ typedef struct rw_command {
 extern const rw_command_t rw_commands[];
 
 int rw_cmd_check(int argc, char **argv);
+int rw_cmd_audit(int argc, char **argv);
+int rw_cmd_seccomp(int argc, char **argv);
+int rw_cmd_profile(int argc, char **argv);
+int rw_cmd_image(int argc, char **argv);
 /* Runtime mode: argv as the engine passed it; shim is the runtime name to wrap. */
 int rw_runtime_main(int argc, char **argv, const char *shim);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../audit/identity.h"
 #include "../common/cleanup.h"
 #include "../common/fileio.h"
 #include "../common/json.h"
@@ -42,6 +43,7 @@ void rw_ctx_clear(rw_ctx_t *ctx)
     rw_spec_free(ctx->spec);
     rw_spec_free(ctx->process);
     rw_findings_free(&ctx->findings);
+    rw_identity_free(ctx->who);
     if (ctx->facts)
         json_decref(ctx->facts);
     memset(ctx, 0, sizeof(*ctx));

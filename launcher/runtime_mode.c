@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../audit/identity.h"
 #include "../common/cleanup.h"
 #include "commands.h"
 #include "exec_runtime.h"
@@ -37,6 +38,12 @@ static int police(rw_ctx_t *ctx)
 {
     rw_error_t *err = NULL;
     int r = rw_pipeline_load(ctx, &err);
+    if (r >= 0 && !ctx->who) {
+        /* who is starting it, for the audit record and the admission policy */
+        rw_error_t *ie = NULL;
+        (void)rw_identity_collect(&ctx->who, &ie);
+        rw_error_free(ie);
+    }
     if (r >= 0)
         r = rw_pipeline_run(ctx, &err);
     if (r < 0) {

@@ -30,6 +30,9 @@ RW_TIMEOUT=${RW_TIMEOUT:-120}
 RW_TEST_NAME=${RW_TEST_NAME:-$(basename "${0%.sh}")}
 export RW_SRC RW_BUILD_DIR RW_BIN
 
+# A real python3 (a pyenv shim, if first in PATH, costs a second per start).
+RW_PYTHON=${RW_PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}
+
 # Real runtimes as the config maps them (Debian: /usr/bin/runc is a link to /usr/sbin/runc).
 RW_REAL_RUNC=${RW_REAL_RUNC:-/usr/bin/runc}
 RW_REAL_CRUN=${RW_REAL_CRUN:-/usr/bin/crun}
@@ -98,9 +101,7 @@ rw_assert_contains() {
 
 # rw_assert_not_contains HAYSTACK NEEDLE MSG: NEEDLE (fixed, case-insensitive) is absent.
 rw_assert_not_contains() {
-	local h n
-	h=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
-	n=$(printf '%s' "$2" | tr '[:upper:]' '[:lower:]')
+	local h=${1,,} n=${2,,}
 	if [[ "$h" != *"$n"* ]]; then
 		rw_pass "$3"
 	else
@@ -153,14 +154,13 @@ rw_assert_fails() {
 # non-zero exit without a crash or timeout, stderr is exactly ONE line that starts with
 # "runwarden: refused:", and it avoids the phrases podman maps to exit 126/127.
 rw_assert_refused() {
-	local msg=$1 nlines bad=()
-	nlines=$(printf '%s' "$RW_ERR" | grep -c '' || true)
+	local msg=$1 nlines=0 bad=() nl=${RW_ERR//[!$'\n']/}
+	[ -z "$RW_ERR" ] || nlines=$((${#nl} + 1))
 	[ "$RW_RC" -ne 0 ] || bad+=("exit status is 0")
 	[ "$RW_RC" -lt 124 ] || bad+=("exit status $RW_RC (crash or timeout)")
 	[ "$nlines" -eq 1 ] || bad+=("stderr has $nlines lines, expected 1")
 	[[ "$RW_ERR" == "runwarden: refused:"* ]] || bad+=("stderr does not start with 'runwarden: refused:'")
-	local p lc
-	lc=$(printf '%s' "$RW_ERR" | tr '[:upper:]' '[:lower:]')
+	local p lc=${RW_ERR,,}
 	for p in "permission denied" "not found" "no such file"; do
 		[[ "$lc" != *"$p"* ]] || bad+=("stderr contains '$p'")
 	done
@@ -248,6 +248,8 @@ rw__exit_trap() {
 
 rw__err_trap() {
 	local rc=$?
+	# Only report failures that set -e is about to turn into an abort.
+	[[ $- == *e* ]] || return 0
 	printf 'lib: command failed (exit %d) at %s:%s: %s\n' "$rc" "${BASH_SOURCE[1]:-?}" \
 		"${BASH_LINENO[0]:-?}" "$BASH_COMMAND" >&2
 }
@@ -273,7 +275,8 @@ rw_rm_tree() {
 }
 
 # rw_tmpdir [VAR]: creates a fresh directory /tmp/rw-<test>.XXXXXX, registers its removal
-# and stores its path in VAR (default RW_TMP). Call it in the main shell, not in $( ).
+# and stores its path in VAR (default RW_TMP); the first call also sets RW_TMP, the test's
+# own directory. Call it in the main shell, not in $( ).
 # The directory is mode 0755 so container processes (any uid) can traverse it.
 rw_tmpdir() {
 	local __var=${1:-RW_TMP} __d
@@ -281,6 +284,8 @@ rw_tmpdir() {
 	chmod 0755 "$__d"
 	rw_on_exit "rw_rm_tree '$__d'"
 	printf -v "$__var" '%s' "$__d"
+	# The first one is the test's own directory (rw_default_config allows root paths in it).
+	[ -n "${RW_TMP:-}" ] || RW_TMP=$__d
 }
 
 # ---------------------------------------------------------------------------------------
@@ -291,19 +296,36 @@ rw_tmpdir() {
 # tripping set -e, and sets RW_RC (exit status; 124 = timed out), RW_OUT, RW_ERR (stdout,
 # stderr, trailing newlines stripped) and RW_CMD. Output goes through files, not pipes, so
 # a container that keeps the stdio open cannot make the test hang.
+# CMD may be a shell function: when a variable RW_EXE_<function> names an executable that
+# does the same (rw_podman and rw_ctr register theirs), that runs under timeout; any other
+# function runs in this shell without a time limit.
 rw_run() {
-	local o e
-	o=$(mktemp "${TMPDIR:-/tmp}/rw-out.XXXXXX")
-	e=$(mktemp "${TMPDIR:-/tmp}/rw-err.XXXXXX")
+	local v
+	if [ -z "${RW__RUN_DIR:-}" ]; then
+		RW__RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rw-run.XXXXXX")
+		rw_on_exit "rm -rf '$RW__RUN_DIR'"
+	fi
 	RW_CMD="$*"
 	[ "${RW_VERBOSE:-0}" != 1 ] || printf '+ %s\n' "$RW_CMD" >&2
+	if declare -F "$1" >/dev/null; then
+		v="RW_EXE_$1"
+		if [ -n "${!v:-}" ]; then
+			set -- "${!v}" "${@:2}"
+		fi
+	fi
 	set +e
-	timeout -k 5 "$RW_TIMEOUT" "$@" </dev/null >"$o" 2>"$e"
+	if declare -F "$1" >/dev/null; then
+		"$@" </dev/null >"$RW__RUN_DIR/out" 2>"$RW__RUN_DIR/err"
+	else
+		timeout -k 5 "$RW_TIMEOUT" "$@" </dev/null >"$RW__RUN_DIR/out" 2>"$RW__RUN_DIR/err"
+	fi
 	RW_RC=$?
 	set -e
-	RW_OUT=$(cat "$o")
-	RW_ERR=$(cat "$e")
-	rm -f "$o" "$e"
+	# read, not $(cat): no fork per call (tests make hundreds of calls).
+	IFS= read -r -d '' RW_OUT <"$RW__RUN_DIR/out" || true
+	IFS= read -r -d '' RW_ERR <"$RW__RUN_DIR/err" || true
+	while [[ "$RW_OUT" == *$'\n' ]]; do RW_OUT=${RW_OUT%$'\n'}; done
+	while [[ "$RW_ERR" == *$'\n' ]]; do RW_ERR=${RW_ERR%$'\n'}; done
 	return 0
 }
 
@@ -328,20 +350,23 @@ rw_wait_for() {
 	done
 }
 
-# rw_tree_digest DIR: prints one SHA-256 over DIR's tree: every entry's relative path,
-# type, mode, owner, size and link target, plus the content of regular files. FIFOs and
-# sockets are described, never opened. Use it to prove a refused bundle is unchanged.
+# rw_tree_digest DIR: prints one SHA-256 over DIR's tree as GNU tar sees it (sorted
+# names, type, mode, numeric owner, size, mtime, link targets, and the content of regular
+# files; FIFOs are recorded, never opened). Use it to prove a refused bundle is unchanged:
+# any write, rename, chmod or new file changes the digest, reading does not.
 rw_tree_digest() {
-	(
-		cd "$1"
-		find . -printf '%p %y %m %U:%G %s %l\n' | LC_ALL=C sort
-		find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
-	) | sha256sum | cut -d' ' -f1
+	local d
+	d=$({ tar --sort=name --numeric-owner -C "$1" -cf - . 2>/dev/null || true; } | sha256sum)
+	printf '%s\n' "${d%% *}"
 }
 
 # rw_dir_is_empty DIR: true when DIR does not exist or has no entries.
 rw_dir_is_empty() {
-	[ ! -e "$1" ] || [ -z "$(ls -A "$1" 2>/dev/null)" ]
+	local f
+	for f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+		[ ! -e "$f" ] && [ ! -L "$f" ] || return 1
+	done
+	return 0
 }
 
 # ---------------------------------------------------------------------------------------
@@ -469,7 +494,7 @@ rw_make_bundle() {
 	rm -f "$b/config.json"
 	(cd "$b" && "$RW_REAL_RUNC" spec) || rw_die "runc spec failed in $b"
 	rw_bundle_jq "$b" '.process.terminal = false | .root.readonly = false |
-		.process.args = $ARGS.positional' --args "$@"
+		.process.args = $args' --argjson args "$(rw_json_array "$@")"
 }
 
 # rw_bundle_jq DIR FILTER [JQ-ARGS...]: edits DIR/config.json in place with jq, e.g.
@@ -480,14 +505,24 @@ rw_bundle_jq() {
 	shift 2
 	local t
 	t=$(mktemp "$b/.config.XXXXXX")
-	# jq takes options after the filter; --args must come last.
-	jq "$f" "$b/config.json" "$@" >"$t" 2>/dev/null || jq "$f" "$@" <"$b/config.json" >"$t" ||
+	# jq reads options after the filter too; --args makes the rest positional.
+	jq "$f" "$b/config.json" "$@" >"$t" ||
 		{
 			rm -f "$t"
 			rw_die "rw_bundle_jq: jq failed on $b/config.json: $f"
 		}
 	chmod 0644 "$t"
 	mv -f "$t" "$b/config.json"
+}
+
+# rw_json_array ARG...: prints the ARGs as a JSON array of strings (any bytes jq accepts;
+# unlike jq --args, arguments that look like options stay arguments).
+rw_json_array() {
+	local a out='[]'
+	for a in "$@"; do
+		out=$(jq -cn --argjson l "$out" --arg a "$a" '$l + [$a]')
+	done
+	printf '%s\n' "$out"
 }
 
 # rw_rootfs_tar ROOTFS TAR: packs ROOTFS into TAR (numeric owners), e.g. for podman import.
@@ -511,7 +546,14 @@ rw_rootfs_tar() {
 #   DIR/policy.json             insecureAcceptAnything; RW_PODMAN_POLICY names it; pass it with
 #                               `pull --signature-policy "$RW_PODMAN_POLICY"`, or overwrite it
 # The OCI runtime defaults to the crun shim (rw_podman_use_runtime to change it). Needs
-# RW_SHIMS (rw_make_shims) first. podman calls the runtime without a --root, so the real
+# RW_SHIMS (rw_make_shims) first.
+# runwarden's config: podman gives conmon, and so the runtime's create and exec, only the
+# variables in containers.conf conmon_env_vars. rw_podman_env puts the current
+# RUNWARDEN_CONFIG there (writing a default one to DIR/runwarden.json when unset), so call
+# rw_write_config before it, and change the policy later by rewriting that same file.
+# podman calls kill/delete/pause/resume/state with no environment at all (no
+# RUNWARDEN_CONFIG): those pass-through calls use /etc/runwarden/runwarden.json or the
+# built-in defaults. podman calls the runtime without a --root, so the real
 # runtime keeps its default state dir (/run/runc, /run/crun); container ids are unique.
 rw_podman_env() {
 	local d=$1
@@ -519,6 +561,7 @@ rw_podman_env() {
 	[ -n "${RW_SHIMS:-}" ] || rw_die "rw_podman_env: call rw_make_shims first"
 	mkdir -p "$d"/{root,runroot,tmp,netconf,volumes}
 	RW_PODMAN_DIR=$d
+	[ -n "${RUNWARDEN_CONFIG:-}" ] || rw_write_config "$d/runwarden.json"
 	RW_PODMAN_DRIVER=${RW_PODMAN_DRIVER:-vfs}
 	cat >"$d/containers.conf" <<EOF
 [containers]
@@ -532,6 +575,8 @@ pids_limit = 0
 network_config_dir = "$d/netconf"
 
 [engine]
+# podman hands conmon (and so the runtime's create/exec) only these variables.
+conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "RUNWARDEN_CONFIG=$RUNWARDEN_CONFIG"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$d/events.log"
@@ -553,7 +598,16 @@ EOF
 	export CONTAINERS_STORAGE_CONF=$d/storage.conf
 	export CONTAINERS_REGISTRIES_CONF=$d/registries.conf
 	RW_PODMAN_POLICY=$d/policy.json
-	RW_PODMAN_RUNTIME=$RW_SHIMS/crun
+	export RW_PODMAN_RUNTIME=$RW_SHIMS/crun
+	# An executable twin of rw_podman, so that rw_run can put it under timeout.
+	cat >"$d/podman" <<EOF
+#!/bin/sh
+exec podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \\
+	--storage-driver "$RW_PODMAN_DRIVER" --cgroup-manager cgroupfs --events-backend file \\
+	--runtime "\$RW_PODMAN_RUNTIME" "\$@"
+EOF
+	chmod 0755 "$d/podman"
+	RW_EXE_rw_podman=$d/podman
 	# Whatever the test leaves behind is removed before DIR is (LIFO order).
 	rw_on_exit "rw_podman_teardown"
 }
@@ -562,16 +616,15 @@ EOF
 # (a bare name means the runwarden shim of that name).
 rw_podman_use_runtime() {
 	if [[ "$1" == /* ]]; then RW_PODMAN_RUNTIME=$1; else RW_PODMAN_RUNTIME=$RW_SHIMS/$1; fi
+	export RW_PODMAN_RUNTIME
 }
 
 # rw_podman ARGS...: podman against the isolated store of rw_podman_env, with
 # --runtime $RW_PODMAN_RUNTIME. Runs in the foreground with the caller's fds (use rw_run
-# rw_podman ... to capture).
+# rw_podman ... to capture). The same command is the executable $RW_PODMAN_DIR/podman, for
+# use where a function cannot go (timeout, systemd-socket-activate, xargs).
 rw_podman() {
-	podman --root "$RW_PODMAN_DIR/root" --runroot "$RW_PODMAN_DIR/runroot" \
-		--tmpdir "$RW_PODMAN_DIR/tmp" --storage-driver "$RW_PODMAN_DRIVER" \
-		--cgroup-manager cgroupfs --events-backend file \
-		--runtime "$RW_PODMAN_RUNTIME" "$@"
+	"$RW_PODMAN_DIR/podman" "$@"
 }
 
 # rw_podman_teardown: force-removes every container of the isolated podman (registered by
@@ -612,6 +665,11 @@ rw_containerd_start() {
 	RW_CONTAINERD_DIR=$d
 	RW_CONTAINERD_SOCK=$d/containerd.sock
 	RW_CONTAINERD_NS=rwtest
+	# An executable twin of rw_ctr, so that rw_run can put it under timeout.
+	printf '#!/bin/sh\nexec ctr --address "%s" --namespace "%s" "$@"\n' \
+		"$RW_CONTAINERD_SOCK" "$RW_CONTAINERD_NS" >"$d/ctr"
+	chmod 0755 "$d/ctr"
+	RW_EXE_rw_ctr=$d/ctr
 	cat >"$d/config.toml" <<EOF
 version = 2
 root = "$d/root"
@@ -645,7 +703,8 @@ EOF
 	fi
 }
 
-# rw_ctr ARGS...: ctr against the private containerd, in namespace $RW_CONTAINERD_NS.
+# rw_ctr ARGS...: ctr against the private containerd, in namespace $RW_CONTAINERD_NS
+# (also the executable $RW_CONTAINERD_DIR/ctr).
 rw_ctr() {
 	ctr --address "$RW_CONTAINERD_SOCK" --namespace "$RW_CONTAINERD_NS" "$@"
 }
@@ -678,4 +737,54 @@ rw_containerd_stop() {
 # rw_default_config allows it).
 rw_ctr_rootfs() {
 	rw_make_rootfs "$1"
+}
+
+# rw_oci_image_tar ROOTFS TAR NAME [CMD-JSON]: writes an OCI image-layout tarball of ROOTFS
+# (one uncompressed layer, linux/amd64, CMD default ["/bin/sh"], PATH set) whose index names
+# the image NAME (annotation io.containerd.image.name), for `ctr image import` or skopeo.
+rw_oci_image_tar() {
+	local rootfs=$1 tar=$2 name=$3 cmd=${4:-'["/bin/sh"]'} d ldig lsize cdig csize mdig msize
+	d=$(mktemp -d "${TMPDIR:-/tmp}/rw-oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	rw_rootfs_tar "$rootfs" "$d/layer.tar"
+	ldig=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+	lsize=$(stat -c %s "$d/layer.tar")
+	mv "$d/layer.tar" "$d/blobs/sha256/$ldig"
+	jq -cn --arg l "sha256:$ldig" --argjson cmd "$cmd" '{architecture: "amd64", os: "linux",
+		config: {Cmd: $cmd, Env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
+		rootfs: {type: "layers", diff_ids: [$l]}}' >"$d/config.json"
+	cdig=$(sha256sum "$d/config.json" | cut -d' ' -f1)
+	csize=$(stat -c %s "$d/config.json")
+	mv "$d/config.json" "$d/blobs/sha256/$cdig"
+	jq -cn --arg c "sha256:$cdig" --argjson cs "$csize" --arg l "sha256:$ldig" \
+		--argjson ls "$lsize" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+		layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' \
+		>"$d/manifest.json"
+	mdig=$(sha256sum "$d/manifest.json" | cut -d' ' -f1)
+	msize=$(stat -c %s "$d/manifest.json")
+	mv "$d/manifest.json" "$d/blobs/sha256/$mdig"
+	jq -cn --arg m "sha256:$mdig" --argjson ms "$msize" --arg n "$name" '{schemaVersion: 2,
+		manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m,
+		size: $ms, platform: {architecture: "amd64", os: "linux"},
+		annotations: {"io.containerd.image.name": $n,
+		              "org.opencontainers.image.ref.name": ($n | sub(".*:"; ""))}}]}' \
+		>"$d/index.json"
+	printf '{"imageLayoutVersion":"1.0.0"}\n' >"$d/oci-layout"
+	tar -C "$d" -cf "$tar" oci-layout index.json blobs
+	rm -rf "$d"
+}
+
+# rw_ctr_import_image NAME: imports a rw_make_rootfs tree as image NAME (e.g.
+# docker.io/library/rwtest:latest) into the private containerd, unpacked for its default
+# snapshotter, so that `rw_ctr run NAME ID ...` gives a bundle with a relative root.path.
+rw_ctr_import_image() {
+	local name=$1 d
+	d=$(mktemp -d "$RW_CONTAINERD_DIR/img.XXXXXX")
+	rw_make_rootfs "$d/rootfs"
+	rw_oci_image_tar "$d/rootfs" "$d/image.tar" "$name"
+	rw_run rw_ctr image import "$d/image.tar"
+	[ "$RW_RC" -eq 0 ] || rw_die "ctr image import failed: $RW_ERR"
+	rm -rf "$d"
 }

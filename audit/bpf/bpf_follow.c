@@ -1,0 +1,157 @@
+/* `audit follow`: the long-running consumer. Holds the consumer lock (poststop hooks then
+ * wait for it instead of draining), records every event into the audit log in batches made
+ * durable at least every RW_FOLLOW_SYNC_MS, and prints the events asked for. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../../common/cleanup.h"
+#include "../../common/json.h"
+#include "bpf_helper.h"
+
+#define RW_FOLLOW_SYNC_MS 100
+#define RW_FOLLOW_LOCK_WAIT_MS 5000
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct follow_out {
+    const char *container;
+    bool json;
+} follow_out_t;
+
+static bool wanted(const follow_out_t *o, const char *id)
+{
+    if (!o->container)
+        return true;
+    if (!id)
+        return false;
+    size_t n = strlen(o->container);
+    return strcmp(id, o->container) == 0 || (n >= 6 && strncmp(id, o->container, n) == 0);
+}
+
+static void print_event(const struct rw_bpf_event *e, const char *id, void *data)
+{
+    const follow_out_t *o = data;
+    if (!wanted(o, id))
+        return;
+    if (o->json) {
+        json_t *j = rw_bpf_event_json(e, id);
+        char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(j);
+    } else {
+        char line[512];
+        if (rw_bpf_event_line(e, id, line, sizeof(line)) == 0)
+            printf("%s\n", line);
+    }
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t host_lost(rw_bpf_ctx_t *c)
+{
+    cleanup_close int fd = rw_bpf_pinned_map(c, "rw_stats", NULL);
+    int ncpu = libbpf_num_possible_cpus();
+    if (fd < 0 || ncpu <= 0)
+        return 0;
+    cleanup_free struct rw_bpf_stats *v = calloc((size_t)ncpu, sizeof(*v));
+    uint32_t zero = 0;
+    if (!v || bpf_map_lookup_elem(fd, &zero, v) < 0)
+        return 0;
+    uint64_t lost = 0;
+    for (int i = 0; i < ncpu; i++)
+        lost += v[i].lost;
+    return lost;
+}
+
+int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t **err)
+{
+    int r;
+    {
+        cleanup_close int hl = rw_bpf_lock(c, "host.lock", true, err);
+        if (hl < 0)
+            return hl;
+        cleanup_json json_t *facts = json_object();
+        if ((r = rw_bpf_host_ensure(c, facts, err)) < 0)
+            return r;
+    }
+    /* A poststop hook holds the lock only while it drains: wait for it, but not for
+     * another follow. */
+    cleanup_close int lock = -1;
+    uint64_t deadline = now_ms() + RW_FOLLOW_LOCK_WAIT_MS;
+    while ((lock = rw_bpf_lock(c, "consumer.lock", false, err)) == -EWOULDBLOCK) {
+        if (now_ms() > deadline)
+            return rw_error_set(err, EBUSY, "another `runwarden audit follow` is already "
+                                            "draining the events (consumer.lock in %s)",
+                                c->ec.state_dir);
+        usleep(50000);
+    }
+    if (lock < 0)
+        return lock;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: the poll must return */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    follow_out_t out = {container, json};
+    rw_bpf_drain_t *d = NULL;
+    if ((r = rw_bpf_drain_open(c, print_event, &out, &d, err)) < 0)
+        return r;
+    uint64_t lost0 = host_lost(c), last_sync = now_ms();
+    long total = 0, since_sync = 0;
+    while (!stop_requested) {
+        r = rw_bpf_drain_poll(d, RW_FOLLOW_SYNC_MS, err);
+        if (r < 0 && r != -EINTR)
+            break;
+        if (r > 0) {
+            total += r;
+            since_sync += r;
+        }
+        r = 0;
+        if (since_sync && (r <= 0 || now_ms() - last_sync >= RW_FOLLOW_SYNC_MS)) {
+            if ((r = rw_bpf_drain_flush(d, err)) < 0)
+                break;
+            fflush(stdout);
+            since_sync = 0;
+            last_sync = now_ms();
+        }
+    }
+    if (r >= 0) {
+        /* what arrived until the signal */
+        while ((r = rw_bpf_drain_poll(d, 0, err)) > 0)
+            total += r;
+        if (r >= 0)
+            r = rw_bpf_drain_flush(d, err);
+    }
+    fflush(stdout);
+    rw_bpf_drain_free(d);
+    if (r < 0)
+        return r;
+    fprintf(stderr, "runwarden: audit follow: %ld events recorded, %llu lost while following\n",
+            total, (unsigned long long)(host_lost(c) - lost0));
+    return 0;
+}

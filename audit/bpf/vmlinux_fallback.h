@@ -1,0 +1,47 @@
+/* Stand-in for a BTF-generated vmlinux.h on build machines without /sys/kernel/btf/vmlinux.
+ * The UAPI (program contexts, map and attach types) comes from the installed kernel headers;
+ * the few kernel-internal fields the programs read are declared here with CO-RE relocation
+ * (preserve_access_index), so libbpf fixes their offsets against the target kernel's BTF at
+ * load time. Anything the programs read from kernel structs must be listed here. */
+#ifndef RW_VMLINUX_FALLBACK_H
+#define RW_VMLINUX_FALLBACK_H /* not __VMLINUX_H__: bpf_tracing.h must use the UAPI pt_regs names */
+#define RW_VMLINUX_FALLBACK 1
+
+#include <asm/ptrace.h>
+#include <linux/bpf.h>
+#include <linux/types.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef int pid_t;
+
+#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+#endif
+
+typedef struct {
+    unsigned int val;
+} kuid_t;
+
+struct task_struct {
+    pid_t pid;
+    pid_t tgid;
+    struct task_struct *real_parent;
+    kuid_t loginuid;
+    unsigned int sessionid;
+    char comm[16];
+};
+
+struct linux_binprm {
+    const char *filename;
+};
+
+#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
+#pragma clang attribute pop
+#endif
+
+#endif

@@ -1,0 +1,25 @@
+/* The launcher's side of the eBPF feature: libbpf lives only in the runwarden-bpf helper
+ * executable, so the stage, the OCI hooks and `runwarden audit follow` find it and exec it. */
+#pragma once
+
+#include "../conf/config.h"
+#include "../conf/config_ebpf.h"
+#include "hooks.h"
+
+/* Path of runwarden-bpf: ebpf.helper, else next to the running binary (a build tree), else
+ * the libexec directory. Caller frees; NULL on allocation failure. */
+char *rw_ebpf_helper_path(const rw_ebpf_config_t *ec);
+/* 0 when the helper can be run and BPF can be attached from here (root or CAP_BPF with
+ * CAP_NET_ADMIN), else -errno with *why set to a static reason. */
+int rw_ebpf_available(const rw_ebpf_config_t *ec, const char **why);
+/* Loads runwarden.json from path (NULL: the usual lookup) and parses its ebpf section. */
+int rw_ebpf_load_config(const char *path, rw_config_t **ret_cfg, rw_ebpf_config_t *ret_ec,
+                        rw_error_t **err);
+/* Replaces this process with runwarden-bpf ARGS... (argv[0] is set here). Returns only on
+ * failure (-errno). */
+int rw_ebpf_exec_helper(const rw_ebpf_config_t *ec, char **args);
+
+int rw_hook_ebpf_create_runtime(int argc, char **argv, const rw_hook_state_t *state);
+int rw_hook_ebpf_poststop(int argc, char **argv, const rw_hook_state_t *state);
+/* `runwarden audit follow [--container ID] [--json]`; argv[0] is "follow". */
+int rw_cmd_audit_follow(int argc, char **argv);

@@ -1,0 +1,64 @@
+#!/bin/bash
+# 100 containers started and removed with the eBPF hooks leave nothing behind: the same
+# number of runwarden BPF programs, maps and links (bpftool) and of pins, state files and
+# map entries (policy, counters, tracked) before and after, and no attachment on a
+# surviving cgroup. The programs are loaded once (pinned); each container's cgroup holds
+# its BPF_PROG_ATTACH attachments, which end with the cgroup (asynchronously, after its
+# last reference), so the count is polled for a while.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
+
+rw_ebpf_setup
+T=$RW_TMP
+N=${RW_EBPF_LEAK_N:-100}
+rw_ebpf_config '{}'
+B=$T/b
+rw_make_bundle "$B" /bin/true
+
+run_one() {
+	rw_run "$RW_SHIMS/crun" --root "$T/crun" run -b "$B" "$1"
+}
+
+# rw_* programs and maps host-wide (other runwarden tests may run at the same time, so the
+# counts are also taken for this test's pins), links of this pin dir, pins, state files.
+counts() {
+	local progs maps links pins states tracked
+	progs=$(bpftool prog list -j | jq '[.[] | select((.name // "") | startswith("rw_"))] | length')
+	maps=$(bpftool map list -j | jq '[.[] | select((.name // "") | startswith("rw_"))] | length')
+	links=$(bpftool link list -j | jq 'length')
+	pins=$(find "$RW_EBPF_PIN" -mindepth 1 | wc -l)
+	states=$(find "$RW_EBPF_STATE" -name '*.json' | wc -l)
+	tracked=$("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq '.containers | length')
+	entries=$(for m in rw_policy rw_counters rw_tracked; do bpftool map dump pinned "$RW_EBPF_PIN/$m" -j | jq length; done | tr '\n' ,)
+	echo "progs=$progs maps=$maps links=$links pins=$pins states=$states tracked=$tracked entries=$entries"
+}
+
+# The first container loads the host-wide part (pinned once, on purpose).
+run_one rwlk0-$$
+rw_assert_rc 0 "a first container loads the host-wide programs"
+before=$(counts)
+echo "before: $before"
+
+failed=0
+for i in $(seq 1 "$N"); do
+	run_one "rwlk$i-$$"
+	[ "$RW_RC" -eq 0 ] || failed=$((failed + 1))
+done
+rw_assert_eq 0 "$failed" "$N containers ran and were removed"
+rw_assert_eq "$N" "$(rw_ebpf_records ebpf-attach '.outcome == "attached"' | grep -c "rwlk[0-9]*-$$" | awk -v n=1 '{print $1 - n}')" \
+	"each of them had every program attached"
+rw_assert_eq "$((N + 1))" "$(rw_ebpf_records ebpf-summary | wc -l)" "each of them got a summary at poststop"
+
+after=
+settled() {
+	after=$(counts)
+	[ "$after" = "$before" ]
+}
+rw_wait_for 30 settled || true
+echo "after:  $after"
+rw_assert_eq "$before" "$after" "no programs, maps, links, pins, state or tracked entries left behind"
+rw_assert_eq 1 "$(bpftool prog list -j | jq '[.[] | select(.name == "rw_connect4")] | length')" \
+	"one copy of the per-container programs serves every container"
+rw_assert_match "$after" "entries=0,0,0," "no policy, counter or tracked entry is left"
+
+rw_finish
