@@ -105,6 +105,45 @@ int rw_audit_key_load(const char *path, rw_audit_key_t *k, rw_error_t **err)
     return 0;
 }
 
+/* Overwrites a file's current content with zeros and flushes it, so an old key does not
+ * linger in blocks the file system is about to free. */
+static void scrub_fd(int fd)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > 65536)
+        return;
+    char zero[4096] = {0};
+    for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(zero)) {
+        size_t n = st.st_size - off < (off_t)sizeof(zero) ? (size_t)(st.st_size - off) : sizeof(zero);
+        if (pwrite(fd, zero, n, off) != (ssize_t)n)
+            return;
+    }
+    (void)fdatasync(fd);
+}
+
+/* Atomic replacement through a fixed temporary name (.<name>.new): a crash can leave at
+ * most that one file behind, holding the next key, and it is scrubbed before reuse. (A
+ * random temporary name could strand old keys for good, defeating forward security.) */
+static int replace_key_file(int dfd, const char *base, const char *buf, size_t len,
+                            rw_error_t **err)
+{
+    char tmp[300];
+    int n = snprintf(tmp, sizeof(tmp), ".%s.new", base);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return rw_error_set(err, ENAMETOOLONG, "sealing key name too long");
+    cleanup_close int fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return rw_error_setsys(err, errno, "sealing key: cannot create %s", tmp);
+    scrub_fd(fd);
+    if (ftruncate(fd, 0) < 0 || fchmod(fd, 0600) < 0 || rw_write_all(fd, buf, len) < 0 ||
+        fsync(fd) < 0)
+        return rw_error_setsys(err, errno, "sealing key: cannot write %s", tmp);
+    if (renameat(dfd, tmp, dfd, base) < 0)
+        return rw_error_setsys(err, errno, "sealing key: cannot replace %s", base);
+    (void)fsync(dfd);
+    return 0;
+}
+
 int rw_audit_key_store(const char *path, const rw_audit_key_t *k, rw_error_t **err)
 {
     cleanup_free char *dir = dir_of(path);
@@ -127,16 +166,11 @@ int rw_audit_key_store(const char *path, const rw_audit_key_t *k, rw_error_t **e
                      "  \"fpr\": \"%s\"\n}\n",
                      (unsigned long long)k->epoch, hex, k->fpr);
     rw_explicit_bzero(hex, sizeof(hex));
-    r = rw_file_replace_at(dfd, base, buf, (size_t)n, 0600, geteuid(), getegid(), err);
+    r = replace_key_file(dfd, base, buf, (size_t)n, err);
     rw_explicit_bzero(buf, sizeof(buf));
     if (r < 0)
-        return rw_error_prefix(err, "sealing key");
-    struct stat st;
-    if (old >= 0 && fstat(old, &st) == 0 && st.st_size > 0 && st.st_size < 65536) {
-        char zero[65536] = {0};
-        if (pwrite(old, zero, (size_t)st.st_size, 0) == st.st_size)
-            (void)fdatasync(old);
-    }
+        return r;
+    scrub_fd(old); /* the previous key's inode, now unlinked */
     return 0;
 }
 

@@ -405,6 +405,19 @@ rw_audit_verdict_t rw_audit_verifier_check_state(rw_audit_verifier_t *v,
     return r->verdict;
 }
 
+rw_audit_verdict_t rw_audit_verifier_state_missing(rw_audit_verifier_t *v, const char *path,
+                                                   const char *why)
+{
+    rw_audit_verify_report_t *r = &v->rep;
+    if (v->stopped || !r->any_seal)
+        return r->verdict;
+    return fail(v, RW_AUDIT_P_TRUNCATED, path, 0,
+                "the sealing key state %s is %s although the log is sealed: whether sealed "
+                "records were cut off its end cannot be checked (pass --no-state to verify "
+                "the rest)",
+                path, why);
+}
+
 const rw_audit_verify_report_t *rw_audit_verifier_report(const rw_audit_verifier_t *v)
 {
     return &v->rep;
@@ -414,10 +427,10 @@ char *rw_audit_verify_summary(const rw_audit_verify_report_t *r)
 {
     char *s = NULL;
     if (r->verdict != RW_AUDIT_INTACT) {
-        if (asprintf(&s, "%s: %s:%" PRIu64 ": %s", r->verdict == RW_AUDIT_TORN ? "TORN" : "BAD",
-                     r->file, r->line, r->msg) < 0)
-            return NULL;
-        return s;
+        const char *tag = r->verdict == RW_AUDIT_TORN ? "TORN" : "BAD";
+        int n = r->line ? asprintf(&s, "%s: %s:%" PRIu64 ": %s", tag, r->file, r->line, r->msg)
+                        : asprintf(&s, "%s: %s: %s", tag, r->file, r->msg);
+        return n < 0 ? NULL : s;
     }
     char seals[1200];
     if (!r->any_seal)

@@ -62,6 +62,11 @@ rw_audit_verdict_t rw_audit_verifier_feed(rw_audit_verifier_t *v, const char *na
  * evolved past the log's last seal means sealed records were cut off the end. */
 rw_audit_verdict_t rw_audit_verifier_check_state(rw_audit_verifier_t *v,
                                                  const rw_audit_key_t *state);
+/* The host's key state is gone or unreadable (why) although the log is sealed: its end
+ * cannot be checked, and deleting the state is what someone hiding a cut would do. A
+ * failure unless the log has no seal. */
+rw_audit_verdict_t rw_audit_verifier_state_missing(rw_audit_verifier_t *v, const char *path,
+                                                   const char *why);
 const rw_audit_verify_report_t *rw_audit_verifier_report(const rw_audit_verifier_t *v);
 /* One-line human summary (caller frees). */
 char *rw_audit_verify_summary(const rw_audit_verify_report_t *r);

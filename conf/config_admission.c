@@ -564,8 +564,7 @@ static int parse_match(json_t *m, rw_adm_match_t *out, const rw_admission_config
         return rw_error_set(err, EINVAL, "%s: %s.tenant: '%s' is not a key of "
                                          "$.admission.tenants",
                             what, path, t);
-    if (!(out->tenant = strdup(t)))
-        return -ENOMEM;
+    out->tenant = c->tenants[idx].name; /* borrowed */
     out->tenant_index = (size_t)idx;
     char sub[320];
     json_t *v;
@@ -595,8 +594,7 @@ static int parse_match(json_t *m, rw_adm_match_t *out, const rw_admission_config
     if (ns && !json_is_string(ns))
         return rw_error_set(err, EINVAL, "%s: %s.kubernetesNamespace: must be a string", what,
                             path);
-    out->annots = calloc(n ? n : 1, sizeof(*out->annots));
-    if (!out->annots)
+    if (n && !(out->annots = calloc(n, sizeof(*out->annots))))
         return -ENOMEM;
     const char *k;
     json_object_foreach(an, k, v)
@@ -733,7 +731,6 @@ void rw_admission_config_free(rw_admission_config_t *c)
     free(c->tenants);
     for (size_t i = 0; i < c->n_matches; i++) {
         rw_adm_match_t *m = &c->matches[i];
-        free(m->tenant);
         free(m->uid.name);
         free(m->loginuid.name);
         free(m->group.name);

@@ -85,7 +85,7 @@ typedef struct rw_adm_annot_match {
 } rw_adm_annot_match_t;
 
 typedef struct rw_adm_match {
-    char *tenant;
+    const char *tenant; /* the tenant's name (borrowed from tenants[]) */
     size_t tenant_index;
     bool has_uid, has_loginuid, has_group;
     rw_adm_idrange_t uid, loginuid, group;

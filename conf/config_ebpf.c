@@ -126,8 +126,8 @@ static int parse_rule(json_t *o, const char *file, const char *path, rw_ebpf_pol
                 base.protos |= RW_EBPF_PROTO_UDP;
             else
                 return rw_error_set(err, EINVAL,
-                                    "%s: %s.protocols[%zu]: must be \"tcp\" or \"udp\"", file,
-                                    path, i);
+                                    "%s: %s.protocols[%zu]: must be \"tcp\" or \"udp\"", file, path,
+                                    i);
         }
     }
     json_t *ports = json_object_get(o, "ports");
@@ -151,8 +151,7 @@ static int parse_rule(json_t *o, const char *file, const char *path, rw_ebpf_pol
         rw_ebpf_rule_t rule = base;
         rule.port_lo = 1;
         rule.port_hi = 65535;
-        if (ports && parse_port_range(json_array_get(ports, i), &rule.port_lo,
-                                      &rule.port_hi) < 0)
+        if (ports && parse_port_range(json_array_get(ports, i), &rule.port_lo, &rule.port_hi) < 0)
             return rw_error_set(err, EINVAL,
                                 "%s: %s.ports[%zu]: must be a port 1..65535 or a range "
                                 "\"LO-HI\"",
@@ -171,8 +170,7 @@ static int parse_policy(json_t *o, const char *file, const char *path, bool top,
         if ((r = rw_json_check_keys(o, keys, file, path, err)) < 0)
             return r;
     }
-    if ((r = rw_json_get_bool(o, "allowRawSockets", &p->allow_raw_sockets, file, path, err)) <
-            0 ||
+    if ((r = rw_json_get_bool(o, "allowRawSockets", &p->allow_raw_sockets, file, path, err)) < 0 ||
         (r = rw_json_get_bool(o, "sysctlWrites", &p->sysctl_writes, file, path, err)) < 0)
         return r;
     json_t *eg = json_object_get(o, "egress");
@@ -226,9 +224,8 @@ static int set_dir(json_t *sec, const char *key, char **slot, const char *file, 
     if (s[0] != '/' || n < 2 || n > 512 || strstr(s, "/../") || strstr(s, "/./") ||
         strstr(s, "//") || strchr(s, '\n') || s[n - 1] == '/' ||
         (n >= 3 && strcmp(s + n - 3, "/..") == 0))
-        return rw_error_set(err, EINVAL,
-                            "%s: $.ebpf.%s: '%s' must be a normalised absolute path", file, key,
-                            s);
+        return rw_error_set(err, EINVAL, "%s: $.ebpf.%s: '%s' must be a normalised absolute path",
+                            file, key, s);
     char *d = strdup(s);
     if (!d)
         return -ENOMEM;
@@ -239,10 +236,9 @@ static int set_dir(json_t *sec, const char *key, char **slot, const char *file, 
 
 int rw_config_ebpf_parse(json_t *sec, const char *file, rw_ebpf_config_t *out, rw_error_t **err)
 {
-    static const char *const keys[] = {"enabled",    "required",     "pinDir",
-                                       "stateDir",   "helper",       "ringbufSize",
-                                       "allowRawSockets", "sysctlWrites", "egress",
-                                       "tenants",    NULL};
+    static const char *const keys[] = {
+        "enabled",         "required",     "pinDir", "stateDir", "helper", "ringbufSize",
+        "allowRawSockets", "sysctlWrites", "egress", "tenants",  NULL};
     memset(out, 0, sizeof(*out));
     out->ringbuf_size = RW_EBPF_DEFAULT_RINGBUF;
     out->pin_dir = strdup(RW_EBPF_DEFAULT_PIN_DIR);
@@ -286,8 +282,10 @@ int rw_config_ebpf_parse(json_t *sec, const char *file, rw_ebpf_config_t *out, r
     if (!tenants)
         return 0;
     if (!json_is_object(tenants))
-        return rw_error_set(err, EINVAL, "%s: $.ebpf.tenants: must be an object of tenant name "
-                            "-> policy", file);
+        return rw_error_set(err, EINVAL,
+                            "%s: $.ebpf.tenants: must be an object of tenant name "
+                            "-> policy",
+                            file);
     out->tenants = calloc(json_object_size(tenants) + 1, sizeof(*out->tenants));
     if (!out->tenants)
         return -ENOMEM;
@@ -341,8 +339,8 @@ int rw_config_ebpf_rule_format(const rw_ebpf_rule_t *r, char *buf, size_t len)
     if (!inet_ntop(r->family, r->addr, a, sizeof(a)))
         return -EINVAL;
     const char *pr = r->protos == (RW_EBPF_PROTO_TCP | RW_EBPF_PROTO_UDP) ? "tcp,udp"
-                     : r->protos == RW_EBPF_PROTO_TCP                    ? "tcp"
-                                                                         : "udp";
+                     : r->protos == RW_EBPF_PROTO_TCP                     ? "tcp"
+                                                                          : "udp";
     int n;
     if (r->port_lo == 1 && r->port_hi == 65535)
         n = snprintf(buf, len, "%s/%u %s any", a, r->prefix, pr);

@@ -43,7 +43,7 @@ typedef struct rw_ebpf_config {
     bool enabled;
     bool required; /* no hooks, no start */
     char *pin_dir, *state_dir;
-    char *helper; /* runwarden-bpf; NULL: next to runwarden, else the libexec dir */
+    char *helper;          /* runwarden-bpf; NULL: next to runwarden, else the libexec dir */
     uint32_t ringbuf_size; /* power of two, page multiple */
     rw_ebpf_policy_t defaults;
     rw_ebpf_tenant_t *tenants;

@@ -725,8 +725,8 @@ int rw_trust_policy_parse(const char *buf, size_t len, const char *file,
     else
         r = parse_reqs(&c, def, "default", &p->def);
     json_t *tr = json_object_get(doc, "transports");
-    if (r >= 0 && tr && !json_is_null(tr))
-        r = parse_transports(&c, tr, p);
+    if (r >= 0 && tr)
+        r = parse_transports(&c, tr, p); /* null is an error upstream too */
     if (r < 0) {
         rw_trust_policy_free(p);
         return r;

@@ -169,14 +169,16 @@ static int cmd_init(audit_env_t *e, int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* Everything under the log's lock, so no append seals with a key being replaced. */
     rw_error_t *err = NULL;
+    cleanup_audit_log rw_audit_log_t *l = NULL;
+    if (rw_audit_log_open(&e->opts, &l, &err) < 0)
+        return fail("init", err, "cannot open the log");
     rw_audit_key_t old;
     if (force && rw_audit_key_load(e->ac.key_path, &old, &err) == 0) {
         /* Close the old key's chain with a last seal so everything before stays verifiable. */
         rw_explicit_bzero(&old, sizeof(old));
-        cleanup_audit_log rw_audit_log_t *l = NULL;
-        if (rw_audit_log_open(&e->opts, &l, &err) < 0 ||
-            rw_audit_seal_now(l, e->ac.key_path, "rekey", &err) < 0)
+        if (rw_audit_seal_now(l, e->ac.key_path, "rekey", &err) < 0)
             fprintf(stderr, "runwarden audit init: warning: could not seal with the old key: %s\n",
                     err && err->msg ? err->msg : "?");
     }
@@ -192,6 +194,7 @@ static int cmd_init(audit_env_t *e, int argc, char **argv)
     char line[128];
     snprintf(line, sizeof(line), "runwarden-audit-key:%s\n", hex);
     rw_explicit_bzero(hex, sizeof(hex));
+    rw_explicit_bzero(&state.key, sizeof(state.key));
     int r = 0;
     printf("sealing key %s created (fingerprint %s, epoch 0)\n", e->ac.key_path, state.fpr);
     if (out) {
@@ -204,14 +207,14 @@ static int cmd_init(audit_env_t *e, int argc, char **argv)
         printf("verification key (keep it off this host; runwarden keeps no copy):\n%s", line);
     }
     rw_explicit_bzero(line, sizeof(line));
-    rw_explicit_bzero(&state.key, sizeof(state.key));
     fflush(stdout);
     cleanup_json json_t *rec = base_record("init");
     json_object_set_new(rec, "key", json_string(state.fpr));
     json_object_set_new(rec, "key_path", json_string(e->ac.key_path));
     add_who(rec, false);
-    if (append_body(e, "init", rec) != 0)
-        return 1;
+    cleanup_free char *body = rw_audit_record_dump(rec, NULL);
+    if (!body || rw_audit_log_write(l, body, strlen(body), true, NULL, &err) < 0)
+        return fail("init", err, "cannot write the init record");
     return r < 0 ? 1 : 0;
 }
 
@@ -281,11 +284,15 @@ static int cmd_note(audit_env_t *e, int argc, char **argv)
         text = calloc(1, len + 1);
         if (!text)
             return 1;
+        size_t o = 0;
         for (int i = 1; i < argc; i++) {
+            size_t l = strlen(argv[i]);
             if (i > 1)
-                strncat(text, " ", len);
-            strncat(text, argv[i], len);
+                text[o++] = ' ';
+            memcpy(text + o, argv[i], l);
+            o += l;
         }
+        text[o] = '\0';
     } else {
         usage(stderr);
         return 2;
@@ -440,11 +447,13 @@ static int verify_run(audit_env_t *e, rw_audit_verifier_t *v, int argc, char **a
         rw_audit_key_t st;
         rw_error_t *err = NULL;
         int r = rw_audit_key_load(state_path ? state_path : e->ac.key_path, &st, &err);
+        const char *sp = state_path ? state_path : e->ac.key_path;
         if (r == 0)
             rw_audit_verifier_check_state(v, &st);
-        else if (r != -ENOENT || state_path)
-            fprintf(stderr, "runwarden audit verify: warning: key state not checked: %s\n",
-                    err && err->msg ? err->msg : strerror(-r));
+        else if (r == -ENOENT)
+            rw_audit_verifier_state_missing(v, sp, "missing");
+        else
+            rw_audit_verifier_state_missing(v, sp, err && err->msg ? err->msg : strerror(-r));
         rw_explicit_bzero(&st, sizeof(st));
         rw_error_free(err);
     }

@@ -30,7 +30,7 @@ typedef struct opts {
         *syscall;
     char *caps[MAX_CAPS + 1];
     size_t n_caps;
-    bool no_caps, moby, oci, json, no_optimize, fail_unknown;
+    bool no_caps, moby, oci, json, no_optimize, fail_unknown, batch;
     uint64_t args[RW_SECCOMP_MAX_ARGS];
 } opts_t;
 
@@ -46,7 +46,8 @@ static void usage(FILE *f)
             "PROFILE is a containers (or, with --moby, moby) seccomp.json; with --oci an OCI\n"
             "linux.seccomp section or a whole config.json; for explain/test, --bpf FILE takes a\n"
             "compiled filter instead.\n"
-            "test: --abi x86_64|x32|x86 picks the syscall's ABI (default: --arch).\n"
+            "test: --abi x86_64|x32|x86 picks the syscall's ABI (default: --arch); --batch reads\n"
+            "      lines ABI:NAME|NR[:A0,A1,...] from stdin and prints \"LINE ACTION\" for each.\n"
             "options: --no-caps (no capabilities object: every caps condition holds), --kernel "
             "X.Y,\n"
             "         --no-optimize (libseccomp's default program, as crun builds it), "
@@ -146,6 +147,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
             o->moby = true;
         } else if (strcmp(a, "--oci") == 0) {
             o->oci = true;
+        } else if (strcmp(a, "--batch") == 0) {
+            o->batch = true;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
         } else if (strcmp(a, "--no-optimize") == 0) {
@@ -343,18 +346,85 @@ static int cmd_compile(const opts_t *o)
     return 0;
 }
 
+/* NAME, or a number as the kernel sees it; an x32 number gets its 0x40000000 bit. */
+static int syscall_number(const rw_seccomp_arch_t *arch, const char *s, int *nr,
+                          rw_error_t **err)
+{
+    uint64_t raw = 0;
+    if (parse_u64(s, &raw) == 0 && raw <= INT32_MAX) {
+        *nr = (int)raw;
+        if (strcmp(arch->scmp, "SCMP_ARCH_X32") == 0)
+            *nr |= 0x40000000;
+        return 0;
+    }
+    return rw_seccomp_syscall_nr(arch, s, nr, err);
+}
+
+static const rw_seccomp_arch_t *abi_arch(const char *name)
+{
+    const rw_seccomp_arch_t *a = rw_seccomp_arch_by_native(name);
+    if (!a && strcmp(name, "i386") == 0)
+        a = rw_seccomp_arch_by_native("x86");
+    return a ? a : rw_seccomp_arch_by_oci(name);
+}
+
+/* Lines "ABI:NAME|NR[:A0,A1,...]" on stdin; prints "LINE ACTION" per line. */
+static int test_batch(const rw_seccomp_filter_t *f)
+{
+    char line[512];
+    int rc = 0;
+    while (fgets(line, sizeof(line), stdin)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0])
+            continue;
+        char copy[512];
+        snprintf(copy, sizeof(copy), "%s", line);
+        char *abi = copy, *sys = strchr(copy, ':');
+        char *args = sys ? strchr(sys + 1, ':') : NULL;
+        if (sys)
+            *sys++ = '\0';
+        if (args)
+            *args++ = '\0';
+        const rw_seccomp_arch_t *arch = sys ? abi_arch(abi) : NULL;
+        struct seccomp_data d = {0};
+        int nr = 0;
+        rw_error_t *err = NULL;
+        bool ok = arch && syscall_number(arch, sys, &nr, &err) >= 0;
+        for (int i = 0; ok && args && *args && i < RW_SECCOMP_MAX_ARGS; i++) {
+            char *comma = strchr(args, ',');
+            if (comma)
+                *comma = '\0';
+            uint64_t v = 0;
+            ok = parse_u64(args, &v) == 0;
+            d.args[i] = v;
+            args = comma ? comma + 1 : NULL;
+        }
+        if (!ok) {
+            printf("%s INVALID%s%s\n", line, err ? ": " : "", err ? err->msg : "");
+            rw_error_free(err);
+            rc = 1;
+            continue;
+        }
+        d.nr = nr;
+        d.arch = rw_seccomp_arch_audit(arch);
+        uint32_t ret = 0;
+        rw_seccomp_bpf_run(f->insns, f->n, &d, &ret, NULL);
+        char desc[96];
+        rw_seccomp_ret_describe(ret, desc, sizeof(desc));
+        printf("%s %s\n", line, desc);
+    }
+    return rc;
+}
+
 static int cmd_test(const opts_t *o)
 {
-    if (!o->syscall) {
+    if (!o->syscall && !o->batch) {
         fprintf(stderr, "runwarden seccomp test: --syscall NAME is required\n");
         return 2;
     }
     const rw_seccomp_arch_t *arch = target_arch(o);
-    if (o->abi_name) {
-        arch = rw_seccomp_arch_by_native(o->abi_name);
-        if (!arch)
-            arch = rw_seccomp_arch_by_oci(o->abi_name);
-    }
+    if (o->abi_name)
+        arch = abi_arch(o->abi_name);
     if (!arch) {
         fprintf(stderr, "runwarden seccomp: unknown architecture %s\n",
                 o->abi_name ? o->abi_name : o->arch_name);
@@ -365,13 +435,10 @@ static int cmd_test(const opts_t *o)
     rw_error_t *err = NULL;
     int r = get_program(o, &oci, &f, &err);
     int nr = 0;
-    uint64_t raw = 0;
-    if (r >= 0) {
-        if (parse_u64(o->syscall, &raw) == 0 && raw <= INT32_MAX)
-            nr = (int)raw;
-        else
-            r = rw_seccomp_syscall_nr(arch, o->syscall, &nr, &err);
-    }
+    if (r >= 0 && o->batch)
+        return test_batch(&f);
+    if (r >= 0)
+        r = syscall_number(arch, o->syscall, &nr, &err);
     if (r < 0) {
         print_err("cannot test", err);
         rw_error_free(err);

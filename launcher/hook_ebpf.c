@@ -77,8 +77,10 @@ static int run_helper(const char *hook, int argc, char **argv, const rw_hook_sta
                 strerror(-r));
         return 1;
     }
-    fprintf(stderr, "runwarden: warning: ebpf: not attached: the runwarden-bpf helper cannot "
-                    "run (%s)\n", strerror(-r));
+    fprintf(stderr,
+            "runwarden: warning: ebpf: not attached: the runwarden-bpf helper cannot "
+            "run (%s)\n",
+            strerror(-r));
     return 0;
 }
 

@@ -145,8 +145,9 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     rw_adm_report_t rep = {0};
     if (ctx->spec) {
         r = rw_admission_evaluate(&p, ctx->spec, &host, &rep, err);
-        /* The tenant record goes when the container does. */
-        if (r >= 0 && ctx->inv->id && rw_admission_state_id_ok(ctx->inv->id))
+        /* The tenant record goes when the container does. With one tenant an exec is
+         * judged by it anyway: no record, no hook. */
+        if (r >= 0 && ac->n_tenants > 1 && ctx->inv->id && rw_admission_state_id_ok(ctx->inv->id))
             r = rw_hook_env_append(ctx->spec, "poststop", "admission-forget", 10,
                                    "admission: forget the container's tenant when it is deleted");
     } else {
@@ -174,7 +175,8 @@ const rw_stage_t rw_stage_admission = {STAGE, applies, run};
 
 static bool commit_applies(const rw_ctx_t *ctx)
 {
-    return ctx->cfg->admission && ctx->spec && ctx->tenant && !ctx->dry_run && ctx->inv->id;
+    return ctx->cfg->admission && ctx->spec && ctx->tenant && !ctx->dry_run && ctx->inv->id &&
+           rw_cli_cmd_builds_container(ctx->inv->cmd);
 }
 
 static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
@@ -188,6 +190,8 @@ static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
     int r = rw_admission_config_parse(ctx->cfg->admission, ctx->cfg->path, &ac, err);
     if (r < 0)
         return r;
+    if (ac->n_tenants < 2)
+        return 0;
     long t = rw_admission_config_tenant(ac, ctx->tenant);
     rw_adm_level_t lvl = t >= 0 ? ac->tenants[t].level : RW_ADM_BASELINE;
     return rw_admission_state_write(ac->state_dir, ctx->inv->id, ctx->tenant, lvl, err);

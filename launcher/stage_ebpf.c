@@ -13,8 +13,8 @@
 
 #define STAGE "ebpf"
 
-static const char *const cap_sets[] = {"bounding", "effective", "inheritable", "permitted",
-                                       "ambient", NULL};
+static const char *const cap_sets[] = {"bounding",  "effective", "inheritable",
+                                       "permitted", "ambient",   NULL};
 
 /* Packet sockets never reach a cgroup socket hook; the kernel checks CAP_NET_RAW for them,
  * so without that capability AF_PACKET (and raw inet) sockets are refused by the kernel. */

@@ -46,6 +46,8 @@ int rw_lsm_refuse(rw_lsm_run_t *run, const char *rule, const char *field, const 
 int rw_lsm_step_apparmor(rw_lsm_run_t *run, rw_error_t **err);
 int rw_lsm_step_selinux(rw_lsm_run_t *run, rw_error_t **err);
 int rw_lsm_step_landlock(rw_lsm_run_t *run, rw_error_t **err);
+/* The SELinux step with the host's state given (tests drive the enabled path with it). */
+int rw_lsm_step_selinux_host(rw_lsm_run_t *run, bool host_enabled, rw_error_t **err);
 
 /* Is an AppArmor profile name the engine's own default (replaced by runwarden's)? */
 bool rw_lsm_apparmor_engine_default(const char *name);

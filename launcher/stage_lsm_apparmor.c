@@ -70,25 +70,33 @@ int rw_lsm_step_apparmor(rw_lsm_run_t *run, rw_error_t **err)
     }
 
     rw_apparmor_host_t h;
-    if ((r = rw_apparmor_host_probe(c, ctx->dry_run, &h, err)) < 0) {
-        rw_apparmor_host_clear(&h);
-        return r;
-    }
-    if (!h.parser) {
-        rw_apparmor_host_clear(&h);
-        if (kernel)
-            return rw_error_set(err, ENOENT,
-                                "AppArmor is enabled but apparmor_parser is not installed: the "
-                                "container's profile cannot be built");
-        return not_enforced(run, "AppArmor is not enabled in this kernel, and apparmor_parser "
-                                 "is not installed (profile not generated)");
-    }
-    rw_apparmor_profile_t p;
-    r = rw_apparmor_generate(c, run->tenant, &h, &p, err);
+    rw_apparmor_profile_t p = {0};
+    rw_error_t *e = NULL;
+    if ((r = rw_apparmor_host_probe(c, ctx->dry_run, &h, &e)) >= 0 && !h.parser)
+        r = rw_error_set(&e, ENOENT, "apparmor_parser is not installed");
     if (r >= 0)
-        r = rw_apparmor_cache_ensure(c, &h, &p, ctx->dry_run, err);
+        r = rw_apparmor_generate(c, run->tenant, &h, &p, &e);
+    if (r >= 0)
+        r = rw_apparmor_cache_ensure(c, &h, &p, ctx->dry_run, &e);
     if (r < 0) {
-        rw_error_prefix(err, "AppArmor profile of tenant %s", run->tenant->name);
+        rw_error_prefix(&e, "AppArmor profile of tenant %s", run->tenant->name);
+        if (kernel) {
+            /* the kernel would enforce it: no profile, no start (unless failOpen) */
+            if (err && !*err)
+                *err = TAKE_PTR(e);
+            goto out;
+        }
+        /* nothing would be enforced anyway: a profile that does not build is said loudly
+         * (a missing parser or template only in the record); lsm.required decides */
+        if (e && e->code == ENOENT) {
+            r = not_enforced(run, e->msg);
+            goto out;
+        }
+        r = rw_ctx_finding(ctx, RW_SEV_WARN, RW_LSM_STAGE, "lsm.apparmor-profile",
+                           "lsm.apparmor.template", c->apparmor.template_path,
+                           e ? e->msg : "the profile could not be built");
+        if (r >= 0)
+            r = not_enforced(run, e ? e->msg : "the profile could not be built");
         goto out;
     }
     char ver[32];
@@ -124,6 +132,7 @@ int rw_lsm_step_apparmor(rw_lsm_run_t *run, rw_error_t **err)
     r = rw_lsm_fact(run, LSM, "status", json_string(ctx->dry_run ? "enforced (at create)"
                                                                    : "enforced"));
 out:
+    rw_error_free(e);
     rw_apparmor_profile_clear(&p);
     rw_apparmor_host_clear(&h);
     return r;

@@ -106,7 +106,10 @@ static int exec_landlock(rw_lsm_run_t *run, json_t *rec, rw_error_t **err)
     if ((r = rw_spec_set(ctx->process, keys, wrapped,
                          "lsm: run under the container's Landlock file rules")) < 0)
         return r;
-    if ((r = rw_lsm_fact(run, "landlock", "ruleset", json_incref(args))) < 0)
+    /* the container's ruleset, as the audit record of its create showed it */
+    json_t *rs = json_object_get(ll, "ruleset");
+    if ((r = rw_lsm_fact(run, "landlock", "ruleset", rs ? json_incref(rs) : json_object())) < 0 ||
+        (r = rw_lsm_fact(run, "landlock", "args", json_incref(args))) < 0)
         return r;
     return rw_lsm_fact(run, "landlock", "status", json_string("enforced"));
 }

@@ -85,7 +85,8 @@ int rw_lsm_step_landlock(rw_lsm_run_t *run, rw_error_t **err)
     json_t *prefix = json_array();
     for (char **a = plan.argv; prefix && *a; a++)
         json_array_append_new(prefix, json_string(*a));
-    json_t *rec = json_pack("{s:o,s:i}", "args", prefix, "abi", plan.abi);
+    json_t *rec = json_pack("{s:o,s:i,s:O}", "args", prefix, "abi", plan.abi, "ruleset",
+                            plan.report);
     if (!rec || json_object_set_new(run->record, LSM, rec) < 0) {
         r = -ENOMEM;
         goto out;

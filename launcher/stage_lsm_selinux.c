@@ -156,6 +156,11 @@ static int choose_labels(rw_lsm_run_t *run, const rw_selinux_contexts_t *cx,
 
 int rw_lsm_step_selinux(rw_lsm_run_t *run, rw_error_t **err)
 {
+    return rw_lsm_step_selinux_host(run, rw_selinux_host_enabled(), err);
+}
+
+int rw_lsm_step_selinux_host(rw_lsm_run_t *run, bool host_enabled, rw_error_t **err)
+{
     rw_ctx_t *ctx = run->ctx;
     const rw_lsm_config_t *c = run->cfg;
     if (!c->selinux.enabled)
@@ -171,7 +176,7 @@ int rw_lsm_step_selinux(rw_lsm_run_t *run, rw_error_t **err)
                                  "allowLabelDisable (or level privileged) may run unlabelled");
         return status(run, "not enforced", "label=disable, as the tenant may request");
     }
-    if (!rw_selinux_host_enabled())
+    if (!host_enabled)
         return status(run, "not enforced",
                       "SELinux is not enabled on this host (no selinuxfs at /sys/fs/selinux)");
     rw_selinux_contexts_t cx;

@@ -52,6 +52,36 @@ static int record_warnings(rw_ctx_t *ctx, const rw_seccomp_warnings_t *w)
     return rw_ctx_fact(ctx, STAGE, "warnings", arr);
 }
 
+/* A bundle run twice (by hand, or a restarted container whose engine keeps config.json)
+ * still carries the filter runwarden handed over the first time; the annotations stage
+ * refuses any run.oci.seccomp_bpf_data it finds. When the value is exactly what this stage
+ * hands over now, for the linux.seccomp now in the spec, it is runwarden's own and not a
+ * caller's override, so that refusal is withdrawn. Any other value stays refused. */
+static int withdraw_own_annotation_refusal(rw_ctx_t *ctx)
+{
+    rw_findings_t *fs = &ctx->findings;
+    size_t kept = 0;
+    for (size_t i = 0; i < fs->n; i++) {
+        rw_finding_t *f = &fs->items[i];
+        bool own = f->severity == RW_SEV_REFUSE && f->field &&
+                   strcmp(f->field, "annotations." BPF_ANNOTATION) == 0;
+        if (!own) {
+            fs->items[kept++] = *f;
+            continue;
+        }
+        free(f->stage);
+        free(f->rule);
+        free(f->field);
+        free(f->value);
+        free(f->fix);
+    }
+    bool withdrew = kept != fs->n;
+    fs->n = kept;
+    if (!withdrew)
+        return 0;
+    return rw_ctx_fact(ctx, STAGE, "previousHandOver", json_string("kept (runwarden's own)"));
+}
+
 /* An error message fit for a refusal line: the error text names file, path and reason. */
 static int refuse(rw_ctx_t *ctx, const char *rule, const char *field, const char *value,
                   const char *fix)
@@ -161,6 +191,9 @@ static int hand_over(rw_ctx_t *ctx, const rw_seccomp_config_t *cfg, const rw_sec
     cleanup_free char *b64 = rw_seccomp_base64(f.insns, f.n * sizeof(*f.insns));
     if (!b64)
         return -ENOMEM;
+    const char *prev = rw_spec_annotation(ctx->spec, BPF_ANNOTATION);
+    if (prev && strcmp(prev, b64) == 0 && (r = withdraw_own_annotation_refusal(ctx)) < 0)
+        return r;
     const char *keys[] = {"annotations", BPF_ANNOTATION, NULL};
     return rw_spec_set(ctx->spec, keys, json_string(b64),
                        "runwarden's compiled seccomp filter: crun loads it instead of "

@@ -34,24 +34,49 @@ static bool resolve_group(const char *name, int64_t *ret)
     return true;
 }
 
-static bool in_range(const rw_adm_idrange_t *r, int64_t v, bool group)
+/* Names resolved during one match: a policy names the same group in many rules, and
+ * each NSS lookup reads /etc/group (or asks a directory server). */
+#define NAME_CACHE 32
+typedef struct name_cache {
+    struct {
+        const char *name;
+        bool group, found;
+        int64_t id;
+    } e[NAME_CACHE];
+    size_t n;
+} name_cache_t;
+
+static bool lookup(name_cache_t *c, const char *name, bool group, int64_t *ret)
+{
+    for (size_t i = 0; c && i < c->n; i++)
+        if (c->e[i].group == group && strcmp(c->e[i].name, name) == 0) {
+            *ret = c->e[i].id;
+            return c->e[i].found;
+        }
+    bool found = group ? resolve_group(name, ret) : resolve_user(name, ret);
+    if (c && c->n < NAME_CACHE)
+        c->e[c->n++] = (typeof(c->e[0])){name, group, found, found ? *ret : -1};
+    return found;
+}
+
+static bool in_range(name_cache_t *c, const rw_adm_idrange_t *r, int64_t v, bool group)
 {
     if (r->name) {
         int64_t id;
         /* A name that does not resolve matches nobody. */
-        if (!(group ? resolve_group(r->name, &id) : resolve_user(r->name, &id)))
+        if (!lookup(c, r->name, group, &id))
             return false;
         return v == id;
     }
     return v >= r->lo && v <= r->hi;
 }
 
-static bool group_matches(const rw_adm_idrange_t *r, const rw_identity_t *who)
+static bool group_matches(name_cache_t *c, const rw_adm_idrange_t *r, const rw_identity_t *who)
 {
-    if (in_range(r, who->gid, true) || in_range(r, who->egid, true))
+    if (in_range(c, r, who->gid, true) || in_range(c, r, who->egid, true))
         return true;
     for (size_t i = 0; i < who->n_groups; i++)
-        if (in_range(r, who->groups[i], true))
+        if (in_range(c, r, who->groups[i], true))
             return true;
     return false;
 }
@@ -76,7 +101,7 @@ static bool annots_match(const rw_adm_match_t *m, const rw_spec_t *spec)
     return true;
 }
 
-static bool rule_matches(const rw_adm_match_t *m, const rw_identity_t *who,
+static bool rule_matches(name_cache_t *c, const rw_adm_match_t *m, const rw_identity_t *who,
                          const rw_spec_t *spec)
 {
     if ((m->has_uid || m->has_loginuid || m->has_group) && !who)
@@ -85,12 +110,13 @@ static bool rule_matches(const rw_adm_match_t *m, const rw_identity_t *who,
         if (m->loginuid.lo == RW_ID_UNSET) {
             if (who->loginuid != RW_ID_UNSET)
                 return false;
-        } else if (who->loginuid == RW_ID_UNSET || !in_range(&m->loginuid, who->loginuid, false))
+        } else if (who->loginuid == RW_ID_UNSET ||
+                   !in_range(c, &m->loginuid, who->loginuid, false))
             return false;
     }
-    if (m->has_uid && !in_range(&m->uid, who->uid, false))
+    if (m->has_uid && !in_range(c, &m->uid, who->uid, false))
         return false;
-    if (m->has_group && !group_matches(&m->group, who))
+    if (m->has_group && !group_matches(c, &m->group, who))
         return false;
     return annots_match(m, spec);
 }
@@ -98,8 +124,10 @@ static bool rule_matches(const rw_adm_match_t *m, const rw_identity_t *who,
 int rw_admission_match(const rw_admission_config_t *cfg, const rw_identity_t *who,
                        const rw_spec_t *spec, size_t *ret_tenant, long *ret_rule)
 {
+    name_cache_t cache;
+    cache.n = 0;
     for (size_t i = 0; i < cfg->n_matches; i++)
-        if (rule_matches(&cfg->matches[i], who, spec)) {
+        if (rule_matches(&cache, &cfg->matches[i], who, spec)) {
             *ret_tenant = cfg->matches[i].tenant_index;
             *ret_rule = (long)i;
             return 0;

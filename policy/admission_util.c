@@ -100,17 +100,31 @@ static bool ends_with_subtree(const char *pattern, size_t *ret_base_len)
     return false;
 }
 
+/* A pattern without glob characters is compared as a string: most site lists are plain
+ * paths, and fnmatch per ancestor is what a 200-rule policy would spend its time on. */
+static bool literal_match(const char *base, size_t bl, bool subtree, const char *path)
+{
+    if (strncmp(path, base, bl) != 0)
+        return false;
+    if (path[bl] == '\0')
+        return true;
+    return subtree && (path[bl] == '/' || (bl == 1 && base[0] == '/'));
+}
+
 bool rw_adm_path_match(const char *pattern, const char *path)
 {
     size_t bl;
     bool subtree = ends_with_subtree(pattern, &bl);
+    if (bl == 0) /* the subtree of "/": everything */
+        return true;
+    if (pattern[strcspn(pattern, "*?[\\")] == '\0' ||
+        (subtree && strcspn(pattern, "*?[\\") >= bl))
+        return literal_match(pattern, bl, subtree, path);
     char base[4096];
     if (bl >= sizeof(base))
         return false;
     memcpy(base, pattern, bl);
     base[bl] = '\0';
-    if (bl == 0) /* the subtree of "/": everything */
-        return true;
     if (fnmatch(base, path, FNM_PATHNAME) == 0)
         return true;
     if (!subtree)

@@ -1,6 +1,7 @@
 /* Reference matching rules of containers/image, on normalised references. */
 #include "trust_identity.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +19,31 @@ static bool repo_digest_or_exact(const rw_trust_ref_t *intended, const rw_trust_
     return false;
 }
 
-/* remapIdentity: replace the prefix once in the image's string form, re-parse it without
- * normalisation; an image outside the prefix is matched as it is. */
-static bool remapped(const rw_trust_prm_t *prm, const rw_trust_ref_t *image,
-                     const rw_trust_ref_t *sig)
+int rw_trust_identity_remap(const rw_trust_prm_t *prm, const rw_trust_ref_t *image,
+                            rw_trust_ref_t *out)
 {
+    memset(out, 0, sizeof(*out));
     const char *prefix = prm->value;
     size_t pl = strlen(prefix), nl = strlen(image->name);
     bool in = nl == pl ? strcmp(image->name, prefix) == 0
                        : nl > pl && strncmp(image->name, prefix, pl) == 0 && image->name[pl] == '/';
-    if (!in)
-        return repo_digest_or_exact(image, sig);
-    /* strings.Replace(ref.String(), prefix, signedPrefix, 1): the first occurrence, which
-     * is at the start because the name begins with the prefix. */
+    /* strings.Replace(ref.String(), prefix, signedPrefix, 1) replaces the first occurrence,
+     * which is at the start because the name begins with the prefix. */
     cleanup_free char *s = NULL;
-    if (asprintf(&s, "%s%s", prm->signed_prefix, image->string + pl) < 0)
-        return false;
+    if (asprintf(&s, "%s%s", in ? prm->signed_prefix : "", image->string + (in ? pl : 0)) < 0)
+        return -ENOMEM;
+    if (!in)
+        return rw_trust_ref_parse_normalized(s, out, NULL);
+    /* Re-parsed without normalisation: a result in short form is an error. */
+    return rw_trust_ref_parse_named(s, out, NULL);
+}
+
+/* remapIdentity: matchRepoDigestOrExact against the image with its prefix rewritten. */
+static bool remapped(const rw_trust_prm_t *prm, const rw_trust_ref_t *image,
+                     const rw_trust_ref_t *sig)
+{
     rw_trust_ref_t re = {0};
-    if (rw_trust_ref_parse_named(s, &re, NULL) < 0)
+    if (rw_trust_identity_remap(prm, image, &re) < 0)
         return false;
     bool ok = repo_digest_or_exact(&re, sig);
     rw_trust_ref_clear(&re);

@@ -47,8 +47,8 @@ int rw_apparmor_generate(const rw_lsm_config_t *c, const rw_lsm_tenant_t *t,
     int r = rw_file_read_at(AT_FDCWD, c->apparmor.template_path, RW_APPARMOR_TEMPLATE_MAX, &tmpl,
                             &tlen, NULL, &e);
     if (r < 0) {
-        rw_error_set(err, -r, "AppArmor template %s: %s", c->apparmor.template_path,
-                     e ? e->msg : "unreadable");
+        rw_error_set(err, -r, "AppArmor template %s",
+                     e ? e->msg : c->apparmor.template_path);
         rw_error_free(e);
         return r;
     }

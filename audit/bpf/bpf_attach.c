@@ -114,19 +114,16 @@ static bool is_own_cgroup(const char *rel)
     return strcmp(mine, rel) == 0;
 }
 
-int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant,
-                  rw_error_t **err)
+int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant, rw_error_t **err)
 {
     if (!rw_bpf_id_valid(id))
         return rw_error_set(err, EINVAL, "container id '%s' is not usable", id);
     const rw_ebpf_policy_t *pol = rw_config_ebpf_policy(&c->ec, tenant);
     char now[RW_AUDIT_TIME_LEN];
     rw_audit_time_now(now);
-    cleanup_json json_t *rec =
-        json_pack("{s:s,s:s,s:s,s:s?,s:i,s:b,s:o}", "event", "ebpf-attach", "time", now,
-                  "container", id,
-                  "tenant", tenant, "pid", (int)pid, "required", c->ec.required, "policy",
-                  policy_json(pol));
+    cleanup_json json_t *rec = json_pack(
+        "{s:s,s:s,s:s,s:s?,s:i,s:b,s:o}", "event", "ebpf-attach", "time", now, "container", id,
+        "tenant", tenant, "pid", (int)pid, "required", c->ec.required, "policy", policy_json(pol));
     json_t *attached = json_array(), *missing = json_array(), *host = json_object();
     if (!rec || !attached || !missing || !host)
         return -ENOMEM;
@@ -174,8 +171,8 @@ int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant
             if (!e)
                 json_array_append_new(attached, json_string(p->section));
             else
-                json_array_append_new(missing, json_pack("{s:s,s:s}", "program", p->section,
-                                                         "error", strerror(e)));
+                json_array_append_new(
+                    missing, json_pack("{s:s,s:s}", "program", p->section, "error", strerror(e)));
         }
     }
     bool failed = json_array_size(missing) > 0;

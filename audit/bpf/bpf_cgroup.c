@@ -54,8 +54,9 @@ int rw_bpf_cgroup2_mount(char **ret, rw_error_t **err)
         *ret = strdup(fields[4]);
         return *ret ? 0 : -ENOMEM;
     }
-    return rw_error_set(err, ENOENT, "no cgroup v2 file system is mounted (cgroup2 in "
-                                     "/proc/self/mountinfo)");
+    return rw_error_set(err, ENOENT,
+                        "no cgroup v2 file system is mounted (cgroup2 in "
+                        "/proc/self/mountinfo)");
 }
 
 int rw_bpf_cgroup_of_pid(pid_t pid, char **ret, rw_error_t **err)

@@ -12,9 +12,12 @@
 #include "bpf_helper.h"
 
 static const char *const kind_names[RW_BPF_EV_KIND_MAX] = {
-    [RW_BPF_EV_EXEC] = "exec",     [RW_BPF_EV_CONNECT] = "connect",
-    [RW_BPF_EV_SENDMSG] = "sendmsg", [RW_BPF_EV_SOCKET] = "socket",
-    [RW_BPF_EV_DEVICE] = "device", [RW_BPF_EV_SYSCTL] = "sysctl",
+    [RW_BPF_EV_EXEC] = "exec",
+    [RW_BPF_EV_CONNECT] = "connect",
+    [RW_BPF_EV_SENDMSG] = "sendmsg",
+    [RW_BPF_EV_SOCKET] = "socket",
+    [RW_BPF_EV_DEVICE] = "device",
+    [RW_BPF_EV_SYSCTL] = "sysctl",
     [RW_BPF_EV_CAPABILITY] = "capability",
 };
 
@@ -126,63 +129,63 @@ json_t *rw_bpf_event_json(const struct rw_bpf_event *e, const char *id)
 {
     char t[48];
     rw_bpf_format_time(e->time_ns, t, sizeof(t));
-    json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:o,s:o}",
-                          "event", "ebpf-event", "time", t, "kind", rw_bpf_kind_name(e->kind),
-                          "container", id ? json_string(id) : json_null(), "cgroupId",
-                          (json_int_t)e->cgroup_id, "taskCgroupId",
-                          (json_int_t)e->task_cgroup_id, "refused", e->refused != 0, "error",
-                          e->error, "pid", (int)e->pid, "tid", (int)e->tid, "ppid",
-                          (int)e->ppid, "uid", (int)e->uid, "gid", (int)e->gid, "loginuid",
-                          e->loginuid == UINT32_MAX ? json_null() : json_integer(e->loginuid),
-                          "sessionid",
-                          e->sessionid == UINT32_MAX ? json_null() : json_integer(e->sessionid),
-                          "comm", rw_audit_jstrn(e->comm, bounded_len(e->comm, sizeof(e->comm))));
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:o,s:o}", "event",
+                  "ebpf-event", "time", t, "kind", rw_bpf_kind_name(e->kind), "container",
+                  id ? json_string(id) : json_null(), "cgroupId", (json_int_t)e->cgroup_id,
+                  "taskCgroupId", (json_int_t)e->task_cgroup_id, "refused", e->refused != 0,
+                  "error", e->error, "pid", (int)e->pid, "tid", (int)e->tid, "ppid", (int)e->ppid,
+                  "uid", (int)e->uid, "gid", (int)e->gid, "loginuid",
+                  e->loginuid == UINT32_MAX ? json_null() : json_integer(e->loginuid), "sessionid",
+                  e->sessionid == UINT32_MAX ? json_null() : json_integer(e->sessionid), "comm",
+                  rw_audit_jstrn(e->comm, bounded_len(e->comm, sizeof(e->comm))));
     if (!j)
         return NULL;
     char buf[64];
     switch (e->kind) {
     case RW_BPF_EV_EXEC:
-        json_object_set_new(j, "filename",
-                            rw_audit_jstrn(e->u.exec.filename,
-                                           bounded_len(e->u.exec.filename,
-                                                       sizeof(e->u.exec.filename))));
+        json_object_set_new(
+            j, "filename",
+            rw_audit_jstrn(e->u.exec.filename,
+                           bounded_len(e->u.exec.filename, sizeof(e->u.exec.filename))));
         break;
     case RW_BPF_EV_CONNECT:
     case RW_BPF_EV_SENDMSG:
         addr_text(e, buf, sizeof(buf));
-        json_object_set_new(j, "family", num_or_name(family_name(e->u.net.family),
-                                                     e->u.net.family));
-        json_object_set_new(j, "protocol", num_or_name(proto_name(e->u.net.protocol),
-                                                       e->u.net.protocol));
+        json_object_set_new(j, "family",
+                            num_or_name(family_name(e->u.net.family), e->u.net.family));
+        json_object_set_new(j, "protocol",
+                            num_or_name(proto_name(e->u.net.protocol), e->u.net.protocol));
         json_object_set_new(j, "address", json_string(buf));
         json_object_set_new(j, "port", json_integer(e->u.net.port));
         break;
     case RW_BPF_EV_SOCKET:
-        json_object_set_new(j, "family", num_or_name(family_name(e->u.sock.family),
-                                                     e->u.sock.family));
-        json_object_set_new(j, "sockType", e->u.sock.type ? num_or_name(sock_type_name(
-                                                                 e->u.sock.type),
-                                                             e->u.sock.type)
-                                                          : json_null());
+        json_object_set_new(j, "family",
+                            num_or_name(family_name(e->u.sock.family), e->u.sock.family));
+        json_object_set_new(j, "sockType",
+                            e->u.sock.type
+                                ? num_or_name(sock_type_name(e->u.sock.type), e->u.sock.type)
+                                : json_null());
         json_object_set_new(j, "protocol", json_integer(e->u.sock.protocol));
         break;
     case RW_BPF_EV_DEVICE:
         access_text(e->u.dev.access, buf);
-        json_object_set_new(j, "device", json_sprintf("%c %u:%u", e->u.dev.type == 1 ? 'b' : 'c',
-                                                      e->u.dev.major, e->u.dev.minor));
+        json_object_set_new(j, "device",
+                            json_sprintf("%c %u:%u", e->u.dev.type == 1 ? 'b' : 'c', e->u.dev.major,
+                                         e->u.dev.minor));
         json_object_set_new(j, "access", json_string(buf));
         break;
     case RW_BPF_EV_SYSCTL:
-        json_object_set_new(j, "name",
-                            rw_audit_jstrn(e->u.sysctl.name,
-                                           bounded_len(e->u.sysctl.name,
-                                                       sizeof(e->u.sysctl.name))));
+        json_object_set_new(
+            j, "name",
+            rw_audit_jstrn(e->u.sysctl.name,
+                           bounded_len(e->u.sysctl.name, sizeof(e->u.sysctl.name))));
         json_object_set_new(j, "write", json_boolean(e->u.sysctl.write));
         if (e->u.sysctl.write)
-            json_object_set_new(j, "value",
-                                rw_audit_jstrn(e->u.sysctl.value,
-                                               bounded_len(e->u.sysctl.value,
-                                                           sizeof(e->u.sysctl.value))));
+            json_object_set_new(
+                j, "value",
+                rw_audit_jstrn(e->u.sysctl.value,
+                               bounded_len(e->u.sysctl.value, sizeof(e->u.sysctl.value))));
         break;
     case RW_BPF_EV_CAPABILITY:
         json_object_set_new(j, "capability", num_or_name(cap_name(e->u.cap.cap), e->u.cap.cap));
@@ -218,8 +221,8 @@ int rw_bpf_event_line(const struct rw_bpf_event *e, const char *id, char *buf, s
         const char *p = proto_name(e->u.net.protocol);
         addr_text(e, a, sizeof(a));
         snprintf(detail, sizeof(detail), "%s %s%s%s:%u", p ? p : "proto?",
-                 e->u.net.family == AF_INET6 ? "[" : "", a,
-                 e->u.net.family == AF_INET6 ? "]" : "", e->u.net.port);
+                 e->u.net.family == AF_INET6 ? "[" : "", a, e->u.net.family == AF_INET6 ? "]" : "",
+                 e->u.net.port);
         break;
     }
     case RW_BPF_EV_SOCKET: {
@@ -236,8 +239,8 @@ int rw_bpf_event_line(const struct rw_bpf_event *e, const char *id, char *buf, s
     case RW_BPF_EV_SYSCTL:
         safe(name, sizeof(name), e->u.sysctl.name, sizeof(e->u.sysctl.name));
         safe(a, sizeof(a), e->u.sysctl.value, sizeof(e->u.sysctl.value));
-        snprintf(detail, sizeof(detail), "%s %s%s%s", e->u.sysctl.write ? "write" : "read",
-                 name, e->u.sysctl.write ? "=" : "", e->u.sysctl.write ? a : "");
+        snprintf(detail, sizeof(detail), "%s %s%s%s", e->u.sysctl.write ? "write" : "read", name,
+                 e->u.sysctl.write ? "=" : "", e->u.sysctl.write ? a : "");
         break;
     case RW_BPF_EV_CAPABILITY: {
         const char *cn = cap_name(e->u.cap.cap);
@@ -257,7 +260,7 @@ int rw_bpf_event_line(const struct rw_bpf_event *e, const char *id, char *buf, s
     else
         snprintf(luid, sizeof(luid), "%u", e->loginuid);
     int n = snprintf(buf, len, "%s %.12s %s %s%s pid=%u uid=%u loginuid=%s comm=%s", t,
-                     id ? id : "?", rw_bpf_kind_name(e->kind), detail,
-                     e->refused ? " REFUSED" : "", e->pid, e->uid, luid, comm);
+                     id ? id : "?", rw_bpf_kind_name(e->kind), detail, e->refused ? " REFUSED" : "",
+                     e->pid, e->uid, luid, comm);
     return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }

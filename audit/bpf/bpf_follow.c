@@ -101,8 +101,9 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
     uint64_t deadline = now_ms() + RW_FOLLOW_LOCK_WAIT_MS;
     while ((lock = rw_bpf_lock(c, "consumer.lock", false, err)) == -EWOULDBLOCK) {
         if (now_ms() > deadline)
-            return rw_error_set(err, EBUSY, "another `runwarden audit follow` is already "
-                                            "draining the events (consumer.lock in %s)",
+            return rw_error_set(err, EBUSY,
+                                "another `runwarden audit follow` is already "
+                                "draining the events (consumer.lock in %s)",
                                 c->ec.state_dir);
         usleep(50000);
     }

@@ -53,8 +53,7 @@ int rw_bpf_lock(const rw_bpf_ctx_t *c, const char *name, bool wait, rw_error_t *
 /* ---- bpf_attach.c / bpf_release.c: one container ---- */
 /* 0: attached; 1: started without some programs (not required; *err says which); < 0:
  * refused (required) or failed. The audit record is written in every case it can be. */
-int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant,
-                  rw_error_t **err);
+int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant, rw_error_t **err);
 int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err);
 /* Detaches runwarden's programs (named rw_*) from a cgroup directory fd. Returns how many. */
 int rw_bpf_detach_all(int cgroup_fd);

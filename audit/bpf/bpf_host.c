@@ -54,8 +54,7 @@ static int ensure_bpffs(const rw_bpf_ctx_t *c, rw_error_t **err)
         /* systemd mounts it at boot; a bare host may not have it yet */
         if (mount("bpf", RW_BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0 &&
             errno != EBUSY)
-            return rw_error_setsys(err, errno, "cannot mount the BPF file system on %s",
-                                   RW_BPFFS);
+            return rw_error_setsys(err, errno, "cannot mount the BPF file system on %s", RW_BPFFS);
     }
     if (rw_mkdir_p(c->ec.pin_dir, 0700) < 0)
         return rw_error_setsys(err, errno, "cannot create %s", c->ec.pin_dir);
@@ -151,8 +150,7 @@ static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err
         }
         rw_cgroup_bpf__destroy(skel);
         if (r < 0)
-            return rw_error_setsys(err, -r, "cannot pin the cgroup programs in %s",
-                                   c->ec.pin_dir);
+            return rw_error_setsys(err, -r, "cannot pin the cgroup programs in %s", c->ec.pin_dir);
         json_object_set_new(facts, "loginuid",
                             json_string(have_task ? "read from the task"
                                                   : "unavailable: cgroup programs may not "

@@ -28,12 +28,11 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: runwarden-bpf attach --id ID --pid PID [--tenant T] [--config FILE]\n"
-            "       runwarden-bpf release --id ID [--config FILE]\n"
-            "       runwarden-bpf follow [--container ID] [--json] [--config FILE]\n"
-            "       runwarden-bpf status [--config FILE]\n"
-            "       runwarden-bpf unload [--force] [--config FILE]\n");
+    fprintf(f, "usage: runwarden-bpf attach --id ID --pid PID [--tenant T] [--config FILE]\n"
+               "       runwarden-bpf release --id ID [--config FILE]\n"
+               "       runwarden-bpf follow [--container ID] [--json] [--config FILE]\n"
+               "       runwarden-bpf status [--config FILE]\n"
+               "       runwarden-bpf unload [--force] [--config FILE]\n");
 }
 
 typedef struct opts {
@@ -139,8 +138,8 @@ int main(int argc, char **argv)
     rw_bpf_ctx_t c;
     memset(&c, 0, sizeof(c));
     rw_error_t *err = NULL;
-    int r = o.config ? rw_config_load_file(o.config, true, &c.cfg, &err)
-                     : rw_config_load(&c.cfg, &err);
+    int r =
+        o.config ? rw_config_load_file(o.config, true, &c.cfg, &err) : rw_config_load(&c.cfg, &err);
     if (r >= 0)
         r = rw_config_ebpf_parse(c.cfg->ebpf, c.cfg->path, &c.ec, &err);
     if (r < 0) {
@@ -170,8 +169,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "follow") == 0) {
         r = rw_bpf_follow(&c, o.container, o.json, &err);
         if (r < 0) {
-            fprintf(stderr, "runwarden: error: audit follow: %s\n",
-                    err ? err->msg : strerror(-r));
+            fprintf(stderr, "runwarden: error: audit follow: %s\n", err ? err->msg : strerror(-r));
             rc = 1;
         }
     } else if (strcmp(cmd, "status") == 0) {

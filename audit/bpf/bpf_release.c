@@ -19,7 +19,7 @@
 #define RW_FOLLOW_CATCH_UP_MS 3000
 
 static const enum bpf_attach_type rw_cgroup_types[] = {
-    BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT, BPF_CGROUP_UDP4_SENDMSG,
+    BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT,    BPF_CGROUP_UDP4_SENDMSG,
     BPF_CGROUP_UDP6_SENDMSG,  BPF_CGROUP_INET_SOCK_CREATE, BPF_CGROUP_DEVICE,
     BPF_CGROUP_SYSCTL,
 };
@@ -38,8 +38,7 @@ int rw_bpf_detach_all(int cgroup_fd)
             struct bpf_prog_info info;
             uint32_t len = sizeof(info);
             memset(&info, 0, sizeof(info));
-            if (bpf_obj_get_info_by_fd(pfd, &info, &len) < 0 ||
-                strncmp(info.name, "rw_", 3) != 0)
+            if (bpf_obj_get_info_by_fd(pfd, &info, &len) < 0 || strncmp(info.name, "rw_", 3) != 0)
                 continue; /* the runtime's or someone else's */
             if (bpf_prog_detach2(pfd, cgroup_fd, rw_cgroup_types[t]) == 0)
                 detached++;
@@ -101,15 +100,13 @@ static json_t *collect_events(rw_bpf_ctx_t *c)
 
 static json_t *counters_json(const struct rw_bpf_counters *k)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "exec",
-                     (json_int_t)k->n[RW_BPF_EV_EXEC], "connect",
-                     (json_int_t)k->n[RW_BPF_EV_CONNECT], "sendmsg",
-                     (json_int_t)k->n[RW_BPF_EV_SENDMSG], "socket",
-                     (json_int_t)k->n[RW_BPF_EV_SOCKET], "device",
-                     (json_int_t)k->n[RW_BPF_EV_DEVICE], "sysctl",
-                     (json_int_t)k->n[RW_BPF_EV_SYSCTL], "capability",
-                     (json_int_t)k->n[RW_BPF_EV_CAPABILITY], "refused", (json_int_t)k->refused,
-                     "lost", (json_int_t)k->lost);
+    return json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "exec", (json_int_t)k->n[RW_BPF_EV_EXEC],
+        "connect", (json_int_t)k->n[RW_BPF_EV_CONNECT], "sendmsg",
+        (json_int_t)k->n[RW_BPF_EV_SENDMSG], "socket", (json_int_t)k->n[RW_BPF_EV_SOCKET], "device",
+        (json_int_t)k->n[RW_BPF_EV_DEVICE], "sysctl", (json_int_t)k->n[RW_BPF_EV_SYSCTL],
+        "capability", (json_int_t)k->n[RW_BPF_EV_CAPABILITY], "refused", (json_int_t)k->refused,
+        "lost", (json_int_t)k->lost);
 }
 
 int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err)
@@ -146,9 +143,8 @@ int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err)
     char now[RW_AUDIT_TIME_LEN];
     rw_audit_time_now(now);
     cleanup_json json_t *rec = json_pack(
-        "{s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:i}", "event", "ebpf-summary", "time", now,
-        "container", id, "cgroupId",
-        cgid_j, "tenant", json_string_value(json_object_get(st, "tenant")), "counters",
+        "{s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:i}", "event", "ebpf-summary", "time", now, "container", id,
+        "cgroupId", cgid_j, "tenant", json_string_value(json_object_get(st, "tenant")), "counters",
         have ? counters_json(&k) : json_null(), "events", events, "detachedAtStop", detached);
     if (!rec)
         return -ENOMEM;

@@ -180,7 +180,7 @@ static __always_inline int rw_dev_common(__u32 type, __u32 major, __u32 minor)
     if (major == 1 && (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9))
         return 1; /* null zero full random urandom */
     if (major == 5 && minor <= 2)
-        return 1; /* tty console ptmx */
+        return 1;        /* tty console ptmx */
     return major == 136; /* pts */
 }
 

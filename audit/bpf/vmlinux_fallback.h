@@ -4,7 +4,8 @@
  * (preserve_access_index), so libbpf fixes their offsets against the target kernel's BTF at
  * load time. Anything the programs read from kernel structs must be listed here. */
 #ifndef RW_VMLINUX_FALLBACK_H
-#define RW_VMLINUX_FALLBACK_H /* not __VMLINUX_H__: bpf_tracing.h must use the UAPI pt_regs names */
+/* Not __VMLINUX_H__: libbpf's headers key kernel-only naming (pt_regs fields) on it. */
+#define RW_VMLINUX_FALLBACK_H
 #define RW_VMLINUX_FALLBACK 1
 
 #include <asm/ptrace.h>

@@ -143,7 +143,14 @@ rw_run "$RW_BIN" audit verify --key "$AUDIT_VK"
 rw_assert_rc 1 "verify of the live log detects seals cut off its end"
 cp "$LOG" "$AUDIT_LOG"
 
-# 10. the wrong verification key
+# 10. the key state deleted (to hide such a cut): verify refuses to call the log intact
+mv "$AUDIT_KEY" "$T/key.aside"
+rw_run "$RW_BIN" audit verify --key "$AUDIT_VK"
+rw_assert_rc 1 "a missing sealing key state fails verify of a sealed log"
+rw_assert_contains "$RW_OUT" "is missing although the log is sealed" "and says why"
+mv "$T/key.aside" "$AUDIT_KEY"
+
+# 11. the wrong verification key
 openssl rand -hex 32 | sed 's/^/runwarden-audit-key:/' >"$T/other.key"
 rw_run "$RW_BIN" audit verify --key "$T/other.key" --no-state "$LOG"
 rw_assert_rc 1 "a wrong verification key is refused"

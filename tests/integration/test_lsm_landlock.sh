@@ -100,8 +100,8 @@ rw_check "$(rw_dir_is_empty "$LSM_STATE/containers"; echo $?)" "podman: poststop
 # The audit record lists the ruleset and its ABI.
 LOG=$T/log/audit.jsonl
 if [ -f "$LOG" ]; then
-	rec=$(jq -c 'select(.facts.lsm.landlock.ruleset != null)' "$LOG" | tail -n 1)
-	rw_assert_ne "" "$rec" "audit: a record carries lsm.landlock.ruleset"
+	rec=$(jq -c 'select(.facts.lsm.landlock.ruleset != null and .facts.lsm.apparmor != null)' "$LOG" | tail -n 1)
+	rw_assert_ne "" "$rec" "audit: a create record carries lsm.landlock.ruleset"
 	rw_assert_eq "$ABI" "$(jq -r .facts.lsm.landlock.ruleset.abi <<<"$rec")" "audit: the ruleset's ABI"
 	rw_assert_eq '[{"path":"/srv/secret","access":"none"},{"path":"/etc","access":"read-only"}]' \
 		"$(jq -c .facts.lsm.landlock.ruleset.rules <<<"$rec")" "audit: the ruleset's rules"
@@ -111,6 +111,7 @@ if [ -f "$LOG" ]; then
 		"audit: what Landlock cannot enforce is listed"
 	rec=$(jq -c 'select(.facts.lsm.landlock.ruleset != null and (.event // "" | test("exec")))' "$LOG" | tail -n 1)
 	rw_assert_ne "" "$rec" "audit: an exec record carries the ruleset"
+	rw_assert_eq "$ABI" "$(jq -r .facts.lsm.landlock.ruleset.abi <<<"$rec")" "audit: the exec's ruleset ABI"
 else
 	rw_fail "audit: no audit log at $LOG"
 fi

@@ -43,25 +43,26 @@ rw_assert_ok "compile an OCI section with KILL, TRAP and ERRNO actions" \
 
 # The cases: every x86_64 number, x32 numbers, i386, and argument-dependent calls.
 CASES=()
-for ((nr = 0; nr <= 470; nr++)); do CASES+=("x86_64:$nr"); done
+# Linux >= 6.11 runs uretprobe (335) and uprobe (336) without consulting seccomp at all (they
+# only work from the uprobe trampoline): no filter decides them, so they are not compared.
+for ((nr = 0; nr <= 470; nr++)); do
+	[ "$nr" -eq 335 ] || [ "$nr" -eq 336 ] || CASES+=("x86_64:$nr")
+done
 CASES+=(x86_64:999 x86_64:1023 x86_64:135:0 x86_64:135:8 x86_64:135:9 x86_64:135:131072
 	x86_64:135:131080 x86_64:135:4294967295 x86_64:135:9,4 x86_64:135:9,5 x86_64:135:9,0
 	x86_64:41:16,3,9 x86_64:41:16,3,4 x86_64:41:2,1,0 x86_64:56:17 x86_64:56:268435456)
 for nr in 0 1 2 3 39 59 60 110 135 165 167 168 231 512 513 520 545 547; do CASES+=("x32:$nr"); done
 for nr in 1 20 64 122 136 252 359 1000; do CASES+=("i386:$nr"); done
 
-# interp FILE CASE: runwarden's verdict in the probe's vocabulary.
+# interp FILE: runwarden's verdicts for every case (`seccomp test --batch`), in the probe's
+# vocabulary: "CASE VERDICT" lines.
 interp() {
-	local file=$1 c=$2 abi nr args a i=0 argv=()
-	IFS=: read -r abi nr args <<<"$c"
-	[ "$abi" != i386 ] || abi=x86
-	if [ -n "$args" ]; then
-		IFS=, read -ra a <<<"$args"
-		for v in "${a[@]}"; do argv+=(--arg "$i=$v"); i=$((i + 1)); done
-	fi
-	"$RW_BIN" seccomp test --bpf "$file" --syscall "$nr" --abi "$abi" "${argv[@]}" --json |
-		jq -r '.action | sub(" .*"; "") | if test("^(ALLOW|LOG|TRACE|USER_NOTIF)") then "ALLOW"
-			elif test("^KILL") then "KILL" elif test("^TRAP") then "TRAP" else . end'
+	printf '%s\n' "${CASES[@]}" | "$RW_BIN" seccomp test --bpf "$1" --batch |
+		awk '{ v = $2; sub(/ .*/, "", v)
+		       if (v ~ /^(ALLOW|LOG|TRACE|USER_NOTIF)/) v = "ALLOW"
+		       else if (v ~ /^KILL/) v = "KILL"
+		       else if (v ~ /^TRAP/) v = "TRAP"
+		       print $1, v }'
 }
 
 for f in tree plain actions; do
@@ -69,15 +70,18 @@ for f in tree plain actions; do
 	[ "$RW_RC" -eq 0 ] || rw_die "probe_seccomp load $f: $RW_ERR"
 	kernel=$RW_OUT
 	mism=() checked=0 skipped=0
+	declare -A mine=()
+	while read -r c v; do mine[$c]=$v; done < <(interp "$T/$f.bpf")
 	while read -r c verdict; do
 		if [ "$verdict" = NOABI ]; then
 			skipped=$((skipped + 1))
 			continue
 		fi
-		mine=$(interp "$T/$f.bpf" "$c")
 		checked=$((checked + 1))
-		[ "$mine" == "$verdict" ] || mism+=("$c: kernel $verdict, runwarden seccomp test $mine")
+		[ "${mine[$c]:-missing}" == "$verdict" ] ||
+			mism+=("$c: kernel $verdict, runwarden seccomp test ${mine[$c]:-missing}")
 	done <<<"$kernel"
+	unset mine
 	if [ ${#mism[@]} -eq 0 ] && [ "$checked" -gt 480 ]; then
 		rw_pass "$f: seccomp test agrees with the kernel on $checked calls ($skipped i386 calls skipped: no IA32 emulation)"
 	else

@@ -6,6 +6,9 @@
  *   probe_ebpf execs N PATH [ARG...]      N fork+exec+wait of PATH; prints "execs N ns=T"
  *   probe_ebpf write FILE TEXT            one write(2) of TEXT to FILE (e.g. a sysctl);
  *                                         prints "write FILE: ok" or the errno
+ *   probe_ebpf reads FILE N [PER_SEC]     N open+read+close of FILE (a sysctl: one event
+ *                                         each), paced to PER_SEC when given; prints
+ *                                         "reads N failed=F ns=T"
  * Exit 0 when everything succeeded, 1 otherwise, 2 on usage errors. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,6 +129,33 @@ static int do_write(const char *file, const char *text)
     return probe_report(what, w < 0 ? -1 : 0, e);
 }
 
+static int do_reads(const char *file, long n, long per_sec)
+{
+    long failed = 0;
+    long long t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        if (per_sec > 0 && (i & 63) == 0) {
+            /* pace in steps of 64 reads: sleep until this step is due */
+            long long due = t0 + (long long)((double)i * 1e9 / (double)per_sec);
+            long long now = now_ns();
+            if (due > now) {
+                struct timespec ts = {.tv_sec = (due - now) / 1000000000LL,
+                                      .tv_nsec = (due - now) % 1000000000LL};
+                nanosleep(&ts, NULL);
+            }
+        }
+        char buf[256];
+        int fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+            failed++;
+        if (fd >= 0)
+            close(fd);
+    }
+    long long dt = now_ns() - t0;
+    printf("reads %ld failed=%ld ns=%lld\n", n, failed, dt);
+    return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct sockaddr_in sa;
@@ -133,14 +163,19 @@ int main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "listen") == 0 && parse_addr(argv[2], argv[3], &sa) == 0 &&
         probe_parse_long(argv[4], &n) && n > 0)
         return do_listen(&sa, n);
-    if (argc == 5 && strcmp(argv[1], "connects") == 0 &&
-        parse_addr(argv[2], argv[3], &sa) == 0 && probe_parse_long(argv[4], &n) && n > 0)
+    if (argc == 5 && strcmp(argv[1], "connects") == 0 && parse_addr(argv[2], argv[3], &sa) == 0 &&
+        probe_parse_long(argv[4], &n) && n > 0)
         return do_connects(&sa, n);
     if (argc >= 4 && strcmp(argv[1], "execs") == 0 && probe_parse_long(argv[2], &n) && n > 0)
         return do_execs(n, argv + 3);
     if (argc == 4 && strcmp(argv[1], "write") == 0)
         return do_write(argv[2], argv[3]);
+    long rate = 0;
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "reads") == 0 &&
+        probe_parse_long(argv[3], &n) && n > 0 &&
+        (argc == 4 || (probe_parse_long(argv[4], &rate) && rate > 0)))
+        return do_reads(argv[2], n, rate);
     fprintf(stderr, "usage: probe_ebpf listen ADDR PORT SECONDS | connects ADDR PORT N | "
-                    "execs N PATH [ARG...] | write FILE TEXT\n");
+                    "execs N PATH [ARG...] | write FILE TEXT | reads FILE N [PER_SEC]\n");
     return 2;
 }

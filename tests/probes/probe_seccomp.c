@@ -187,7 +187,12 @@ static void run_child(const probe_case_t *c, struct sock_fprog *prog, unsigned f
     sigaction(SIGSYS, &sa, NULL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || install_marker(c) < 0)
         _exit(100);
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) < 0)
+    /* The marker refuses the probed call; when that call is seccomp(2) itself, install the
+     * filter under test with prctl (flags only change how it loads, not what it decides). */
+    int lr = c->abi == 0 && c->nr == SYS_seccomp
+                 ? prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0)
+                 : (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+    if (lr < 0)
         _exit(101);
     long r = do_call(c);
     shared->ret = r;

@@ -65,6 +65,29 @@ static void test_config_defaults_and_strictness(void **state)
     }
 }
 
+/* The shipped conf/runwarden.json's audit section parses and matches the defaults. */
+static void test_shipped_config(void **state)
+{
+    (void)state;
+    const char *data = getenv("RW_TEST_DATA");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/../../conf/runwarden.json", data ? data : "tests/data");
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    if (!doc)
+        skip();
+    rw_audit_config_t c;
+    rw_error_t *err = NULL;
+    assert_int_equal(rw_config_audit_parse(json_object_get(doc, "audit"), path, &c, &err), 0);
+    assert_string_equal(c.log_path, RW_AUDIT_DEFAULT_LOG);
+    assert_string_equal(c.key_path, RW_AUDIT_DEFAULT_KEY);
+    assert_int_equal(c.seal_every, RW_AUDIT_DEFAULT_SEAL_EVERY);
+    assert_int_equal(c.rotate_bytes, RW_AUDIT_DEFAULT_ROTATE_BYTES);
+    assert_true(c.required);
+    rw_config_audit_clear(&c);
+    json_decref(doc);
+}
+
 static void test_identity(void **state)
 {
     (void)state;
@@ -393,6 +416,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_defaults_and_strictness),
+        cmocka_unit_test(test_shipped_config),
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_podman_storage),
         cmocka_unit_test(test_engine_detection),

@@ -98,7 +98,7 @@ static void test_seal_evolves_and_forgets(void **state)
     uint8_t k1[32];
     rw_audit_key_derive(k0, 1, k1);
     assert_memory_equal(k.key, k1, 32);
-    /* k0 no longer appears in the key file */
+    /* k0 no longer appears in the key file, and nothing else is left in its directory */
     size_t len = 0;
     char *kb = tlog_read(t.key, &len);
     assert_null(strstr(kb, k0hex));
@@ -124,6 +124,20 @@ static void test_seal_evolves_and_forgets(void **state)
     assert_int_equal(r.unsealed, 0);
     lines_free(&L);
     free(buf);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "test \"$(ls -A %s/key)\" = seal.key", t.dir);
+    assert_int_equal(system(cmd), 0);
+    /* a temporary file stranded by a crash is scrubbed and reused, never left with a key */
+    char stale[200];
+    snprintf(stale, sizeof(stale), "%s/key/.seal.key.new", t.dir);
+    tlog_write(stale, "stale key material", 18);
+    assert_int_equal(tlog_append(&t, 9), 0);
+    assert_int_equal(rw_audit_log_open(&t.o, &l, &err), 0);
+    assert_int_equal(rw_audit_seal_now(l, t.key, "command", &err), 1);
+    rw_audit_log_close(l);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rw_audit_key_load(t.key, &k, &err), 0);
+    assert_int_equal(k.epoch, 2);
     tlog_cleanup(&t);
 }
 

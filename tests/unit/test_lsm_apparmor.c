@@ -363,6 +363,7 @@ static void test_cache_and_names(void **state)
     assert_int_equal(generate(c, "rules", &h, &p, NULL), 0);
     rw_apparmor_host_clear(&h);
     assert_int_equal(generate(c, "rules", &h, &q, NULL), 0);
+    rw_apparmor_host_clear(&h);
     assert_int_equal(generate(c, "default", &h, &r, NULL), 0);
     /* content-addressed: the same rules give the same name and key */
     assert_string_equal(p.name, q.name);

@@ -407,6 +407,55 @@ static void test_dry_run_writes_no_cache(void **state)
     free(sub);
 }
 
+/* Runs the annotations stage and then the seccomp stage, as the pipeline orders them. */
+static void both_stages(run_t *rn, const char *spec)
+{
+    memset(rn, 0, sizeof(*rn));
+    char *prof = profile_path();
+    char *txt = NULL;
+    assert_true(asprintf(&txt, "{\"seccomp\":{\"profile\":\"%s\",\"cacheDir\":\"%s/cache\"}}",
+                         prof, cache_root) > 0);
+    assert_int_equal(rw_config_parse(txt, strlen(txt), "rw.json", &rn->cfg, NULL), 0);
+    assert_int_equal(rw_ctx_init(&rn->ctx, rn->cfg, &rn->inv, "/usr/bin/crun"), 0);
+    assert_int_equal(rw_spec_parse(spec, strlen(spec), "config.json", &rn->ctx.spec, NULL), 0);
+    assert_true(rw_stage_annotations.run(&rn->ctx, &rn->err) >= 0);
+    rn->rc = rw_stage_seccomp.run(&rn->ctx, &rn->err);
+    free(txt);
+    free(prof);
+}
+
+/* A bundle started twice carries runwarden's own hand-over: not a caller override. */
+static void test_reused_bundle(void **state)
+{
+    (void)state;
+    run_t rn;
+    stage_run(&rn, "", SPEC_ENGINE, "/usr/bin/crun", NULL, false);
+    size_t len = 0;
+    char *second = rw_spec_serialize(rn.ctx.spec, &len);
+    assert_non_null(second);
+    char *b64 = strdup(annotation(&rn));
+    stage_done(&rn);
+    both_stages(&rn, second);
+    assert_int_equal(rn.rc, 0);
+    assert_null(rw_findings_first(&rn.ctx.findings, RW_SEV_REFUSE));
+    assert_string_equal(annotation(&rn), b64);
+    assert_non_null(fact(&rn, "previousHandOver"));
+    stage_done(&rn);
+    /* a different value is the caller's: still refused */
+    char *forged = strdup(second);
+    char *p = strstr(forged, b64);
+    assert_non_null(p);
+    p[0] = p[0] == 'A' ? 'B' : 'A';
+    both_stages(&rn, forged);
+    const rw_finding_t *f = rw_findings_first(&rn.ctx.findings, RW_SEV_REFUSE);
+    assert_non_null(f);
+    assert_string_equal(f->rule, "annotations.dangerous");
+    stage_done(&rn);
+    free(forged);
+    free(second);
+    free(b64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_site_profile_unreadable),
         cmocka_unit_test(test_dry_run_writes_no_cache),
+        cmocka_unit_test(test_reused_bundle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

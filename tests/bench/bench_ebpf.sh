@@ -1,0 +1,136 @@
+#!/bin/bash
+# Benchmark of the eBPF hooks, inside a runc container on the host network namespace:
+#   1. RW_BENCH_CONNECTS loopback TCP connects and RW_BENCH_EXECS fork+execs, with and
+#      without the hooks, alternating for RW_BENCH_ROUNDS rounds; medians and ratios
+#      (target: <= 1.05 each);
+#   2. container start (runc run /bin/true) with and without the hooks;
+#   3. events lost with `runwarden audit follow` running: connects and sysctl reads at the
+#      highest rate this machine produces, and sysctl reads paced at 50,000/s (target:
+#      nothing lost below 50,000 events/s).
+# Usage: RW_BIN=build/runwarden RW_BUILD_DIR=build bash tests/bench/bench_ebpf.sh
+# Prints a table, then "N passed, N failed" for the targets.
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/ebpf_common.sh"
+
+RW_TEST_NAME=bench_ebpf
+CONNECTS=${RW_BENCH_CONNECTS:-100000}
+EXECS=${RW_BENCH_EXECS:-10000}
+ROUNDS=${RW_BENCH_ROUNDS:-3}
+STARTS=${RW_BENCH_STARTS:-10}
+RATE_READS=${RW_BENCH_RATE_READS:-200000}
+RW_TIMEOUT=${RW_TIMEOUT:-1800}
+
+rw_ebpf_setup
+rw_require_probe probe_ebpf
+T=$RW_TMP
+PORT=$(rw_ebpf_port)
+rw_ebpf_listen "$PORT" 7200
+
+B=$T/b
+rw_make_bundle "$B" /bin/sh -c "probe_ebpf connects 127.0.0.1 $PORT $CONNECTS; probe_ebpf execs $EXECS /bin/true"
+rw_bundle_host_net "$B"
+cp "$B/config.json" "$T/config.orig"
+n=0
+
+# run_workload on|off: one container run; prints "CONNECT_NS EXEC_NS".
+run_workload() {
+	if [ "$1" = on ]; then rw_ebpf_config '{}'; else rw_ebpf_config '{"enabled": false}'; fi
+	cp "$T/config.orig" "$B/config.json"
+	n=$((n + 1))
+	rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$B" "rwbench$n-$$"
+	[ "$RW_RC" -eq 0 ] || rw_die "workload container failed ($1): $RW_ERR"
+	local c e
+	c=$(printf '%s\n' "$RW_OUT" | sed -n 's/^connects .* failed=0 .* ns=\([0-9]*\)$/\1/p')
+	e=$(printf '%s\n' "$RW_OUT" | sed -n 's/^execs .* failed=0 ns=\([0-9]*\)$/\1/p')
+	[ -n "$c" ] && [ -n "$e" ] || rw_die "workload output unexpected ($1): $RW_OUT"
+	echo "$c $e"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+
+echo "== 1. $CONNECTS connects + $EXECS execs in a container, $ROUNDS rounds, alternating"
+: >"$T/on"
+: >"$T/off"
+for r in $(seq 1 "$ROUNDS"); do
+	if [ $((r % 2)) -eq 1 ]; then order="off on"; else order="on off"; fi
+	for m in $order; do
+		res=$(run_workload "$m")
+		echo "$res" >>"$T/$m"
+		printf '  round %d %-3s connect %6.2f us/op   exec %7.1f us/op\n' "$r" "$m" \
+			"$(awk -v v="${res% *}" -v n="$CONNECTS" 'BEGIN {print v / n / 1000}')" \
+			"$(awk -v v="${res#* }" -v n="$EXECS" 'BEGIN {print v / n / 1000}')"
+	done
+done
+con_off=$(cut -d' ' -f1 "$T/off" | median)
+con_on=$(cut -d' ' -f1 "$T/on" | median)
+exe_off=$(cut -d' ' -f2 "$T/off" | median)
+exe_on=$(cut -d' ' -f2 "$T/on" | median)
+rc=$(ratio "$con_on" "$con_off")
+re=$(ratio "$exe_on" "$exe_off")
+printf '  %-10s %14s %14s %8s\n' "" "without hooks" "with hooks" "ratio"
+printf '  %-10s %11.2f us %11.2f us %8s\n' connect "$(awk -v v="$con_off" -v n="$CONNECTS" 'BEGIN {print v/n/1000}')" \
+	"$(awk -v v="$con_on" -v n="$CONNECTS" 'BEGIN {print v/n/1000}')" "$rc"
+printf '  %-10s %11.1f us %11.1f us %8s\n' exec "$(awk -v v="$exe_off" -v n="$EXECS" 'BEGIN {print v/n/1000}')" \
+	"$(awk -v v="$exe_on" -v n="$EXECS" 'BEGIN {print v/n/1000}')" "$re"
+awk -v r="$rc" 'BEGIN {exit !(r <= 1.05)}' && rw_pass "connect ratio $rc <= 1.05" || rw_fail "connect ratio $rc > 1.05"
+awk -v r="$re" 'BEGIN {exit !(r <= 1.05)}' && rw_pass "exec ratio $re <= 1.05" || rw_fail "exec ratio $re > 1.05"
+
+echo "== 2. container start (runc run /bin/true), $STARTS each"
+S=$T/s
+rw_make_bundle "$S" /bin/true
+cp "$S/config.json" "$T/s.orig"
+for m in off on; do
+	if [ "$m" = on ]; then rw_ebpf_config '{}'; else rw_ebpf_config '{"enabled": false}'; fi
+	: >"$T/start-$m"
+	for i in $(seq 1 "$STARTS"); do
+		cp "$T/s.orig" "$S/config.json"
+		n=$((n + 1))
+		t0=$(date +%s%N)
+		rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$S" "rwbench$n-$$"
+		echo $(($(date +%s%N) - t0)) >>"$T/start-$m"
+	done
+done
+so=$(median <"$T/start-off")
+sn=$(median <"$T/start-on")
+printf '  start: %.1f ms without hooks, %.1f ms with (+%.1f ms: createRuntime attach + poststop release)\n' \
+	"$(awk -v v="$so" 'BEGIN {print v/1e6}')" "$(awk -v v="$sn" 'BEGIN {print v/1e6}')" \
+	"$(awk -v a="$sn" -v b="$so" 'BEGIN {print (a-b)/1e6}')"
+
+echo "== 3. events lost with audit follow running"
+rw_ebpf_config '{}'
+"$RW_BIN" audit follow >/dev/null 2>"$T/follow.err" &
+FOLLOW=$!
+rw_on_exit "kill $FOLLOW 2>/dev/null || true"
+sleep 1
+# lost_run NAME COUNT CMD...: one container running CMD; prints the rate and the loss.
+lost_run() {
+	local name=$1 count=$2 L=$T/l-$name sum ns
+	shift 2
+	rw_make_bundle "$L" "$@"
+	rw_bundle_host_net "$L"
+	n=$((n + 1))
+	rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$L" "rwbl$n-$$"
+	ns=$(printf '%s\n' "$RW_OUT" | sed -n 's/.* ns=\([0-9]*\)$/\1/p' | head -1)
+	rw_wait_for 30 test -n "$(rw_ebpf_records ebpf-summary ".container == \"rwbl$n-$$\"")" || true
+	sum=$(rw_ebpf_records ebpf-summary ".container == \"rwbl$n-$$\"")
+	LOST=$(printf '%s' "$sum" | jq '.counters.lost')
+	RATE=$(awk -v c="$count" -v ns="$ns" 'BEGIN {printf "%d", c / (ns / 1e9)}')
+	RECORDED=$(rw_ebpf_events ".container == \"rwbl$n-$$\"" | wc -l)
+	printf '  %-28s %8d events/s  lost %d of %d (recorded %d)\n' "$name" "$RATE" "$LOST" \
+		"$(printf '%s' "$sum" | jq '[.counters | to_entries[] | select(.key != "refused" and .key != "lost") | .value] | add')" \
+		"$RECORDED"
+}
+lost_run "connects, max rate" "$CONNECTS" /bin/probe_ebpf connects 127.0.0.1 "$PORT" "$CONNECTS"
+lost_run "sysctl reads, max rate" "$RATE_READS" /bin/probe_ebpf reads /proc/sys/kernel/hostname "$RATE_READS"
+MAXRATE=$RATE
+lost_run "sysctl reads, 50000/s" 250000 /bin/probe_ebpf reads /proc/sys/kernel/hostname 250000 50000
+if [ "$RATE" -lt 45000 ]; then
+	echo "  (this machine reached only $RATE events/s when paced at 50,000/s)"
+fi
+rw_assert_eq 0 "$LOST" "nothing lost at $RATE events/s (paced at 50,000/s) with follow running"
+kill -TERM "$FOLLOW"
+wait "$FOLLOW" 2>/dev/null || true
+echo "  follow: $(tail -1 "$T/follow.err")"
+echo "  highest rate produced: $MAXRATE events/s"
+rw_finish
