@@ -12,9 +12,9 @@ void rw_audit_time_format(const struct timespec *ts, char out[RW_AUDIT_TIME_LEN]
     gmtime_r(&ts->tv_sec, &tm);
     /* formatted wide, then cut: years past 9999 are not a concern of this log */
     char wide[128];
-    int n = snprintf(wide, sizeof(wide), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (long)ts->tv_nsec);
+    int n =
+        snprintf(wide, sizeof(wide), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
     size_t len = n < 0 ? 0 : (size_t)n;
     if (len > RW_AUDIT_TIME_LEN - 1)
         len = RW_AUDIT_TIME_LEN - 1;
@@ -96,8 +96,12 @@ int rw_audit_time_parse(const char *s, time_t now, char out[RW_AUDIT_TIME_LEN])
     }
     if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
         return -EINVAL;
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
-                    .tm_min = m, .tm_sec = sec};
+    struct tm tm = {.tm_year = Y - 1900,
+                    .tm_mon = M - 1,
+                    .tm_mday = D,
+                    .tm_hour = h,
+                    .tm_min = m,
+                    .tm_sec = sec};
     struct timespec ts = {.tv_sec = timegm(&tm), .tv_nsec = nsec};
     rw_audit_time_format(&ts, out);
     return 0;

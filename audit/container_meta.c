@@ -146,8 +146,7 @@ int rw_audit_podman_storage_lookup(const char *bundle, const char *id, size_t ca
         if (json_is_string(md)) {
             rw_error_t *e = NULL;
             cleanup_json json_t *m =
-                rw_json_parse(json_string_value(md), strlen(json_string_value(md)), "metadata",
-                              &e);
+                rw_json_parse(json_string_value(md), strlen(json_string_value(md)), "metadata", &e);
             rw_error_free(e);
             json_t *in = m ? json_object_get(m, "image-name") : NULL;
             if (json_is_string(in))
@@ -171,12 +170,9 @@ static const char *annot(const rw_spec_t *spec, const char *key)
 /* name, pod and image from the annotations each engine sets */
 static void from_annotations(const rw_spec_t *spec, rw_audit_container_t *out)
 {
-    static const char *const name_keys[] = {
-        "io.kubernetes.cri.container-name", /* containerd CRI */
-        "io.kubernetes.container.name",     /* CRI-O */
-        "nerdctl/name",
-        "io.podman.annotations.name",
-        NULL};
+    static const char *const name_keys[] = {"io.kubernetes.cri.container-name", /* containerd CRI */
+                                            "io.kubernetes.container.name",     /* CRI-O */
+                                            "nerdctl/name", "io.podman.annotations.name", NULL};
     for (const char *const *k = name_keys; *k && !out->name; k++) {
         const char *v = annot(spec, *k);
         if (v && *v) {
@@ -297,9 +293,10 @@ void rw_audit_engine_detect(const rw_spec_t *spec, const rw_identity_t *who,
                 set_engine(out, "containerd", "parent %s (pid %ld)", comm, (long)p->pid);
         } else if (strcmp(comm, "dockerd") == 0 || strcmp(comm, "crio") == 0 ||
                    strcmp(comm, "podman") == 0 || strcmp(comm, "containerd") == 0) {
-            set_engine(out, strcmp(comm, "dockerd") == 0 ? "docker"
-                            : strcmp(comm, "crio") == 0  ? "cri-o"
-                                                         : comm,
+            set_engine(out,
+                       strcmp(comm, "dockerd") == 0 ? "docker"
+                       : strcmp(comm, "crio") == 0  ? "cri-o"
+                                                    : comm,
                        "ancestor %s (pid %ld)", comm, (long)p->pid);
         }
     }

@@ -162,8 +162,10 @@ static void scan_environ(int dirfd, rw_identity_t *w)
     struct {
         const char *key;
         char **slot;
-    } want[] = {{"SUDO_USER=", &w->sudo_user},     {"SUDO_UID=", &w->sudo_uid},
-                {"SUDO_COMMAND=", &w->sudo_command}, {"SSH_CONNECTION=", &w->ssh_connection}};
+    } want[] = {{"SUDO_USER=", &w->sudo_user},
+                {"SUDO_UID=", &w->sudo_uid},
+                {"SUDO_COMMAND=", &w->sudo_command},
+                {"SSH_CONNECTION=", &w->ssh_connection}};
     for (size_t off = 0; off < len;) {
         const char *e = buf + off;
         size_t el = strnlen(e, len - off);
@@ -208,8 +210,7 @@ static int collect_chain(rw_identity_t *w, unsigned long *ret_tty)
             return -ENOMEM;
         if (*ret_tty == 0)
             *ret_tty = st.tty_nr;
-        if (pid != 1 && (!w->sudo_user || !w->sudo_uid || !w->sudo_command ||
-                         !w->ssh_connection))
+        if (pid != 1 && (!w->sudo_user || !w->sudo_uid || !w->sudo_command || !w->ssh_connection))
             scan_environ(dfd, w);
         if (pid == 1)
             break;

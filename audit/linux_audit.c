@@ -103,16 +103,15 @@ char *rw_audit_linux_format(const rw_audit_linux_msg_t *m, rw_audit_nv_encoder_t
     if (!vm || !uuid || !image || (m->rule && !rule) || !user)
         return NULL;
     long long auid = m->who && m->who->loginuid >= 0 ? (long long)m->who->loginuid : 4294967295LL;
-    long long ses = m->who && m->who->sessionid >= 0 ? (long long)m->who->sessionid
-                                                      : 4294967295LL;
+    long long ses = m->who && m->who->sessionid >= 0 ? (long long)m->who->sessionid : 4294967295LL;
     long long uid = m->who ? (long long)m->who->uid : -1;
     char *s = NULL;
     /* engine and reason are words we chose; everything else is encoded */
     if (asprintf(&s,
                  "virt=runwarden op=%s reason=%s %s %s vm-pid=-1 engine=%s starter-auid=%lld "
                  "starter-ses=%lld starter-uid=%lld %s %s%s%s",
-                 m->op, m->reason, vm, uuid, c && c->engine ? c->engine : "unknown", auid, ses,
-                 uid, user, image, rule ? " " : "", rule ? rule : "") < 0)
+                 m->op, m->reason, vm, uuid, c && c->engine ? c->engine : "unknown", auid, ses, uid,
+                 user, image, rule ? " " : "", rule ? rule : "") < 0)
         return NULL;
     return s;
 }
@@ -137,10 +136,10 @@ json_t *rw_audit_linux_send(const rw_audit_linux_msg_t *m)
     if (fd < 0) {
         int e = errno;
         json_object_set_new(o, "sent", json_false());
-        json_object_set_new(o, "error", json_string(e == EPROTONOSUPPORT || e == EINVAL ||
-                                                            e == EAFNOSUPPORT
-                                                        ? "the kernel has no audit support"
-                                                        : strerror(e)));
+        json_object_set_new(o, "error",
+                            json_string(e == EPROTONOSUPPORT || e == EINVAL || e == EAFNOSUPPORT
+                                            ? "the kernel has no audit support"
+                                            : strerror(e)));
         return o;
     }
     int r = lib.log(fd, RW_AUDIT_VIRT_CONTROL, msg, NULL, NULL, NULL, m->success ? 1 : 0);

@@ -23,19 +23,20 @@ typedef struct rw_audit_log {
     const rw_audit_log_opts_t *opts;
     int lock_fd, fd;
     uint64_t size;
-    uint64_t last_seq;                  /* 0 for an empty chain */
-    uint8_t last_hash[RW_SHA256_LEN];   /* of the last line; zeros at genesis */
+    uint64_t last_seq;                /* 0 for an empty chain */
+    uint8_t last_hash[RW_SHA256_LEN]; /* of the last line; zeros at genesis */
     bool last_is_seal;
-    uint64_t last_seal_epoch;           /* valid when last_is_seal */
-    char last_seal_key[17];             /* key fingerprint of that seal */
-    uint64_t recovered_bytes;           /* torn tail cut while opening */
+    uint64_t last_seal_epoch; /* valid when last_is_seal */
+    char last_seal_key[17];   /* key fingerprint of that seal */
+    uint64_t recovered_bytes; /* torn tail cut while opening */
+    bool dir_unsynced;        /* the file is new: its directory entry needs an fsync */
 } rw_audit_log_t;
 
 typedef struct rw_audit_append_result {
     uint64_t seq;             /* of the record */
     uint64_t recovered_bytes; /* a torn tail was cut and a recovery record written */
     bool rotated, sealed;
-    int seal_error;           /* < 0: the record is durable but sealing failed */
+    int seal_error; /* < 0: the record is durable but sealing failed */
     char seal_msg[256];
 } rw_audit_append_result_t;
 

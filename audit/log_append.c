@@ -305,6 +305,7 @@ int rw_audit_log_open(const rw_audit_log_opts_t *o, rw_audit_log_t **ret, rw_err
         return r;
     }
     l->size = (uint64_t)st.st_size;
+    l->dir_unsynced = st.st_size == 0;
     rw_audit_tail_t t;
     if ((r = rw_audit_tail_read(l->fd, l->size, o->path, &t, err)) < 0) {
         rw_audit_log_close(l);
@@ -344,8 +345,8 @@ int rw_audit_log_write_line(rw_audit_log_t *l, const char *line, size_t len, boo
 {
     rw_audit_line_t pl;
     if (len > RW_AUDIT_MAX_LINE)
-        return rw_error_set(err, EFBIG, "audit record of %zu bytes exceeds the limit of %u",
-                            len, RW_AUDIT_MAX_LINE);
+        return rw_error_set(err, EFBIG, "audit record of %zu bytes exceeds the limit of %u", len,
+                            RW_AUDIT_MAX_LINE);
     if (memchr(line, '\n', len) || rw_audit_line_parse(line, len, &pl) < 0 ||
         pl.seq != l->last_seq + 1 || memcmp(pl.prev, l->last_hash, RW_SHA256_LEN) != 0)
         return rw_error_set(err, EINVAL, "internal error: malformed audit line");
@@ -367,6 +368,14 @@ int rw_audit_log_write_line(rw_audit_log_t *l, const char *line, size_t len, boo
     if (sync && fdatasync(l->fd) < 0) {
         r = rw_error_setsys(err, errno, "cannot flush %s to disk", l->opts->path);
         return r;
+    }
+    if (sync && l->dir_unsynced) {
+        /* a record in a file whose name is not yet durable is not durable either */
+        cleanup_free char *dir = dir_of(l->opts->path);
+        cleanup_close int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dfd < 0 || fsync(dfd) < 0)
+            return rw_error_setsys(err, errno, "cannot flush the directory of %s", l->opts->path);
+        l->dir_unsynced = false;
     }
     l->size += len + 1;
     l->last_seq = pl.seq;

@@ -22,8 +22,8 @@ static void split(const char *path, char **dir, const char **base)
 {
     const char *slash = strrchr(path, '/');
     *base = slash ? slash + 1 : path;
-    *dir = slash ? (slash == path ? strdup("/") : strndup(path, (size_t)(slash - path)))
-                 : strdup(".");
+    *dir =
+        slash ? (slash == path ? strdup("/") : strndup(path, (size_t)(slash - path))) : strdup(".");
 }
 
 int rw_audit_log_rotate(rw_audit_log_t *l, const char *reason, rw_error_t **err)
@@ -54,8 +54,7 @@ int rw_audit_log_rotate(rw_audit_log_t *l, const char *reason, rw_error_t **err)
         return rw_error_setsys(err, errno, "cannot flush %s", path);
     if (renameat2(dfd, base, dfd, rotated, RENAME_NOREPLACE) < 0)
         return rw_error_setsys(err, errno, "cannot rename %s to %s", path, rotated);
-    int fd = openat(dfd, base, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                    0600);
+    int fd = openat(dfd, base, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int e = errno;
         /* put the old file back so appends continue */
@@ -66,12 +65,13 @@ int rw_audit_log_rotate(rw_audit_log_t *l, const char *reason, rw_error_t **err)
     close(l->fd);
     l->fd = fd;
     l->size = 0;
+    l->dir_unsynced = false; /* just synced */
     char t[RW_AUDIT_TIME_LEN];
     rw_audit_time_now(t);
     char body[700];
     n = snprintf(body, sizeof(body),
-                 "{\"event\":\"rotate\",\"time\":\"%s\",\"reason\":\"%s\",\"previous\":\"%s\"}",
-                 t, reason, rotated);
+                 "{\"event\":\"rotate\",\"time\":\"%s\",\"reason\":\"%s\",\"previous\":\"%s\"}", t,
+                 reason, rotated);
     if (n < 0 || (size_t)n >= sizeof(body))
         return -ENAMETOOLONG;
     return rw_audit_log_write(l, body, (size_t)n, true, NULL, err);

@@ -141,8 +141,8 @@ static void print_row(FILE *out, json_t *rec)
         snprintf(ub, sizeof(ub), "%lld", (long long)json_integer_value(u));
     cell(uid, sizeof(uid), ub, 5);
     cell(img, sizeof(img), str_at(rec, "image", "name"), 60);
-    fprintf(out, "%-19s %-9s %-8s %-12s %-20s %-10s %-16s %-5s %s\n", time, ev, dec, id, name,
-            eng, login, uid, img);
+    fprintf(out, "%-19s %-9s %-8s %-12s %-20s %-10s %-16s %-5s %s\n", time, ev, dec, id, name, eng,
+            login, uid, img);
 }
 
 long rw_audit_query_run(const rw_audit_query_t *q, char *const *files, FILE *out,

@@ -119,9 +119,8 @@ char *rw_audit_record_build(const rw_audit_event_t *ev, bool full, size_t *ret_l
         json_object_set_new(o, "bundle", rw_audit_jstr(ev->bundle));
         json_object_set_new(o, "image", c ? rw_audit_image_json(c) : json_null());
         json_object_set_new(o, "config_sha256",
-                            ev->config_sha256 && *ev->config_sha256
-                                ? json_string(ev->config_sha256)
-                                : json_null());
+                            ev->config_sha256 && *ev->config_sha256 ? json_string(ev->config_sha256)
+                                                                    : json_null());
         json_object_set_new(o, "process", process_json(ev));
         json_object_set_new(o, "rules", findings_json(ev->findings));
         json_object_set_new(o, "changes", ev->changes ? json_incref(ev->changes) : json_array());

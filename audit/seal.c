@@ -114,7 +114,8 @@ static void scrub_fd(int fd)
         return;
     char zero[4096] = {0};
     for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(zero)) {
-        size_t n = st.st_size - off < (off_t)sizeof(zero) ? (size_t)(st.st_size - off) : sizeof(zero);
+        size_t n =
+            st.st_size - off < (off_t)sizeof(zero) ? (size_t)(st.st_size - off) : sizeof(zero);
         if (pwrite(fd, zero, n, off) != (ssize_t)n)
             return;
     }
@@ -293,8 +294,7 @@ int rw_audit_seal_catch_up(rw_audit_log_t *l, const char *key_path, rw_error_t *
     return 0;
 }
 
-int rw_audit_seal_now(rw_audit_log_t *l, const char *key_path, const char *reason,
-                      rw_error_t **err)
+int rw_audit_seal_now(rw_audit_log_t *l, const char *key_path, const char *reason, rw_error_t **err)
 {
     rw_audit_key_t k;
     int r = rw_audit_key_load(key_path, &k, err);

@@ -99,8 +99,8 @@ static vkey_t *key_for(rw_audit_verifier_t *v, const char *fpr, bool create)
 }
 
 __attribute__((format(printf, 5, 6))) static rw_audit_verdict_t
-fail(rw_audit_verifier_t *v, rw_audit_problem_t p, const char *file, uint64_t line,
-     const char *fmt, ...)
+fail(rw_audit_verifier_t *v, rw_audit_problem_t p, const char *file, uint64_t line, const char *fmt,
+     ...)
 {
     rw_audit_verify_report_t *r = &v->rep;
     v->stopped = true;
@@ -162,8 +162,8 @@ static rw_audit_verdict_t classify(rw_audit_verifier_t *v, const char *file, uin
     look_t n1;
     look_at(buf, len, next_off, &n1);
     uint64_t want = v->last_seq + 1;
-    bool n1_links_back = n1.ok && n1.pl.seq == want &&
-                         memcmp(n1.pl.prev, v->last_hash, RW_SHA256_LEN) == 0;
+    bool n1_links_back =
+        n1.ok && n1.pl.seq == want && memcmp(n1.pl.prev, v->last_hash, RW_SHA256_LEN) == 0;
     if (parsed && n1_links_back && memcmp(pl->prev, n1.hash, RW_SHA256_LEN) == 0)
         return fail(v, RW_AUDIT_P_REORDERED, file, ln,
                     "line %" PRIu64 " (seq %" PRIu64 ") and line %" PRIu64 " (seq %" PRIu64
@@ -176,8 +176,8 @@ static rw_audit_verdict_t classify(rw_audit_verifier_t *v, const char *file, uin
                     ln, ln + 1, ln - 1);
     if (!parsed)
         return fail(v, RW_AUDIT_P_MODIFIED, file, ln,
-                    "line %" PRIu64 " is not a well-formed record (expected seq %" PRIu64 ")",
-                    ln, want);
+                    "line %" PRIu64 " is not a well-formed record (expected seq %" PRIu64 ")", ln,
+                    want);
     bool links_prev = memcmp(pl->prev, v->last_hash, RW_SHA256_LEN) == 0;
     if (!links_prev && v->have_prev2 && memcmp(pl->prev, v->prev2_hash, RW_SHA256_LEN) == 0 &&
         ln > 1)
@@ -187,9 +187,8 @@ static rw_audit_verdict_t classify(rw_audit_verifier_t *v, const char *file, uin
                     ln - 1, ln, pl->seq, ln - 2);
     if (links_prev)
         return fail(v, RW_AUDIT_P_MODIFIED, file, ln,
-                    "line %" PRIu64 " was modified: seq %" PRIu64 " where %" PRIu64
-                    " belongs",
-                    ln, pl->seq, want);
+                    "line %" PRIu64 " was modified: seq %" PRIu64 " where %" PRIu64 " belongs", ln,
+                    pl->seq, want);
     if (pl->seq == want) {
         /* Either the previous line changed (its hash moved) or this line's prev did. */
         if (!n1.ok || memcmp(n1.pl.prev, h, RW_SHA256_LEN) == 0) {
@@ -224,8 +223,7 @@ static rw_audit_verdict_t check_seal(rw_audit_verifier_t *v, const char *file, u
     size_t off = rw_audit_line_mac_offset(s->p, s->len, mac);
     rw_audit_seal_info_t si;
     if (!off || rw_audit_seal_parse_info(s->p, s->len, &si) < 0)
-        return fail(v, RW_AUDIT_P_BAD_SEAL, file, ln, "line %" PRIu64 " is a malformed seal",
-                    ln);
+        return fail(v, RW_AUDIT_P_BAD_SEAL, file, ln, "line %" PRIu64 " is a malformed seal", ln);
     r->seals++;
     vkey_t *k = key_for(v, si.key, !r->keys_given);
     if (!k)
@@ -235,8 +233,7 @@ static rw_audit_verdict_t check_seal(rw_audit_verifier_t *v, const char *file, u
                     ln, si.key);
     if (k->seen_seal && si.epoch != k->last_epoch + 1)
         return fail(v, RW_AUDIT_P_BAD_SEAL, file, ln,
-                    "the seal at line %" PRIu64 " has epoch %" PRIu64 " after epoch %" PRIu64
-                    "%s",
+                    "the seal at line %" PRIu64 " has epoch %" PRIu64 " after epoch %" PRIu64 "%s",
                     ln, si.epoch, k->last_epoch,
                     si.epoch <= k->last_epoch ? ": seals replayed or the key did not evolve"
                                               : ": seals (and the records before them) are "
@@ -302,8 +299,8 @@ static void note_init(rw_audit_verifier_t *v, const span_t *s)
         key->init_seen = true;
 }
 
-rw_audit_verdict_t rw_audit_verifier_feed(rw_audit_verifier_t *v, const char *name,
-                                          const char *buf, size_t len, bool live)
+rw_audit_verdict_t rw_audit_verifier_feed(rw_audit_verifier_t *v, const char *name, const char *buf,
+                                          size_t len, bool live)
 {
     rw_audit_verify_report_t *r = &v->rep;
     if (v->stopped)
@@ -443,8 +440,8 @@ char *rw_audit_verify_summary(const rw_audit_verify_report_t *r)
                  r->last_seal_epoch);
     else
         snprintf(seals, sizeof(seals),
-                 "%" PRIu64 " seal(s) NOT checked (no --key), last at %s:%" PRIu64
-                 " (seq %" PRIu64 ")",
+                 "%" PRIu64 " seal(s) NOT checked (no --key), last at %s:%" PRIu64 " (seq %" PRIu64
+                 ")",
                  r->seals, r->last_seal_file, r->last_seal_line, r->last_seal_seq);
     char tail[200];
     if (r->unsealed)

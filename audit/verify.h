@@ -30,9 +30,9 @@ typedef enum rw_audit_problem {
 typedef struct rw_audit_verify_report {
     rw_audit_verdict_t verdict;
     rw_audit_problem_t problem;
-    char file[512];    /* where the problem is */
-    uint64_t line;     /* 1-based line in that file */
-    char msg[768];     /* why, one line */
+    char file[512]; /* where the problem is */
+    uint64_t line;  /* 1-based line in that file */
+    char msg[768];  /* why, one line */
     /* counts over what was checked */
     uint64_t files, lines, bytes, records, seals, seals_verified, recoveries;
     uint64_t first_seq, last_seq;
@@ -56,8 +56,8 @@ int rw_audit_verifier_add_key(rw_audit_verifier_t *v, const uint8_t k0[RW_SHA256
 /* Checks one file's bytes, continuing the chain of the files fed before. live: the file is
  * the one still being appended to (a torn last line is then a crash, not tampering).
  * Returns the verdict so far; after a problem further feeds are ignored. */
-rw_audit_verdict_t rw_audit_verifier_feed(rw_audit_verifier_t *v, const char *name,
-                                          const char *buf, size_t len, bool live);
+rw_audit_verdict_t rw_audit_verifier_feed(rw_audit_verifier_t *v, const char *name, const char *buf,
+                                          size_t len, bool live);
 /* Compares the host's current sealing key state with the last seal seen: a key that has
  * evolved past the log's last seal means sealed records were cut off the end. */
 rw_audit_verdict_t rw_audit_verifier_check_state(rw_audit_verifier_t *v,

@@ -8,8 +8,7 @@
 
 #include "../common/json.h"
 
-static int set_path(json_t *sec, const char *key, char **slot, const char *file,
-                    rw_error_t **err)
+static int set_path(json_t *sec, const char *key, char **slot, const char *file, rw_error_t **err)
 {
     const char *s = NULL;
     int r = rw_json_get_string(sec, key, false, &s, file, "$.audit", err);
@@ -20,8 +19,8 @@ static int set_path(json_t *sec, const char *key, char **slot, const char *file,
                             file, key, s);
     size_t n = strlen(s);
     if (s[n - 1] == '/')
-        return rw_error_set(err, EINVAL, "%s: $.audit.%s: '%s' names a directory, not a file",
-                            file, key, s);
+        return rw_error_set(err, EINVAL, "%s: $.audit.%s: '%s' names a directory, not a file", file,
+                            key, s);
     char *d = strdup(s);
     if (!d)
         return -ENOMEM;
@@ -32,9 +31,9 @@ static int set_path(json_t *sec, const char *key, char **slot, const char *file,
 
 int rw_config_audit_parse(json_t *sec, const char *file, rw_audit_config_t *out, rw_error_t **err)
 {
-    static const char *const keys[] = {"enabled",    "log",       "required",      "sealKey",
-                                       "sealEvery",  "rotateBytes", "linuxAudit", "lifecycle",
-                                       "syncShort",  "podmanStorage", NULL};
+    static const char *const keys[] = {"enabled",   "log",           "required",   "sealKey",
+                                       "sealEvery", "rotateBytes",   "linuxAudit", "lifecycle",
+                                       "syncShort", "podmanStorage", NULL};
     memset(out, 0, sizeof(*out));
     out->enabled = true;
     out->required = true;
@@ -60,15 +59,14 @@ int rw_config_audit_parse(json_t *sec, const char *file, rw_audit_config_t *out,
         (r = rw_json_get_bool(sec, "linuxAudit", &out->linux_audit, file, "$.audit", err)) < 0 ||
         (r = rw_json_get_bool(sec, "lifecycle", &out->lifecycle, file, "$.audit", err)) < 0 ||
         (r = rw_json_get_bool(sec, "syncShort", &out->sync_short, file, "$.audit", err)) < 0 ||
-        (r = rw_json_get_bool(sec, "podmanStorage", &out->podman_storage, file, "$.audit",
-                              err)) < 0)
+        (r = rw_json_get_bool(sec, "podmanStorage", &out->podman_storage, file, "$.audit", err)) <
+            0)
         return r;
     if ((r = set_path(sec, "log", &out->log_path, file, err)) < 0 ||
         (r = set_path(sec, "sealKey", &out->key_path, file, err)) < 0)
         return r;
     if (strcmp(out->log_path, out->key_path) == 0)
-        return rw_error_set(err, EINVAL, "%s: $.audit.sealKey: must differ from $.audit.log",
-                            file);
+        return rw_error_set(err, EINVAL, "%s: $.audit.sealKey: must differ from $.audit.log", file);
     long long n = 0;
     if ((r = rw_json_get_int(sec, "sealEvery", 0, 1000000, &n, file, "$.audit", err)) < 0)
         return r;

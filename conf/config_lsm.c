@@ -12,13 +12,12 @@
 
 /* AppArmor's network family names (apparmor.d(5), "network domain"). */
 static const char *const families[] = {
-    "unix",      "inet",   "ax25",     "ipx",     "appletalk", "netrom", "bridge",
-    "atmpvc",    "x25",    "inet6",    "rose",    "netbeui",   "security", "key",
-    "netlink",   "packet", "ash",      "econet",  "atmsvc",    "rds",    "sna",
-    "irda",      "pppox",  "wanpipe",  "llc",     "ib",        "mpls",   "can",
-    "tipc",      "bluetooth", "iucv",  "rxrpc",   "isdn",      "phonet", "ieee802154",
-    "caif",      "alg",    "nfc",      "vsock",   "kcm",       "qipcrtr", "smc",
-    "xdp",       "mctp",   NULL,
+    "unix",    "inet",   "ax25",       "ipx",     "appletalk", "netrom",    "bridge",  "atmpvc",
+    "x25",     "inet6",  "rose",       "netbeui", "security",  "key",       "netlink", "packet",
+    "ash",     "econet", "atmsvc",     "rds",     "sna",       "irda",      "pppox",   "wanpipe",
+    "llc",     "ib",     "mpls",       "can",     "tipc",      "bluetooth", "iucv",    "rxrpc",
+    "isdn",    "phonet", "ieee802154", "caif",    "alg",       "nfc",       "vsock",   "kcm",
+    "qipcrtr", "smc",    "xdp",        "mctp",    NULL,
 };
 
 bool rw_lsm_network_family_valid(const char *name)
@@ -31,9 +30,8 @@ bool rw_lsm_network_family_valid(const char *name)
 
 static bool path_char_ok(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '/' || c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '~' ||
-           c == '%';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+           c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '~' || c == '%';
 }
 
 int rw_lsm_path_normalize(const char *in, char **ret)
@@ -124,15 +122,15 @@ static int parse_required(json_t *v, unsigned *out, const char *file, const char
             m |= RW_LSM_REQ_LANDLOCK;
         else
             return rw_error_set(err, EINVAL,
-                                "%s: %s.required[%zu]: must be apparmor, selinux or landlock",
-                                file, path, i);
+                                "%s: %s.required[%zu]: must be apparmor, selinux or landlock", file,
+                                path, i);
     }
     *out = m;
     return 0;
 }
 
-static int get_tristate(json_t *obj, const char *key, int *out, const char *file,
-                        const char *path, rw_error_t **err)
+static int get_tristate(json_t *obj, const char *key, int *out, const char *file, const char *path,
+                        rw_error_t **err)
 {
     bool b = false;
     int r = rw_json_get_bool(obj, key, &b, file, path, err);
@@ -216,9 +214,9 @@ static int parse_tenant(json_t *o, const char *name, const char *file, rw_lsm_te
 {
     char path[128];
     snprintf(path, sizeof(path), "$.lsm.tenants.%s", name);
-    static const char *const keys[] = {"level",    "allowUnconfined", "allowLabelDisable",
-                                       "allowCustomApparmor", "required", "files",
-                                       "network",  NULL};
+    static const char *const keys[] = {
+        "level",    "allowUnconfined", "allowLabelDisable", "allowCustomApparmor",
+        "required", "files",           "network",           NULL};
     if (!json_is_object(o))
         return rw_error_set(err, EINVAL, "%s: %s: must be an object", file, path);
     int r = rw_json_check_keys(o, keys, file, path, err);
@@ -239,10 +237,9 @@ static int parse_tenant(json_t *o, const char *name, const char *file, rw_lsm_te
             return -ENOMEM;
     }
     if ((r = get_tristate(o, "allowUnconfined", &t->allow_unconfined, file, path, err)) < 0 ||
-        (r = get_tristate(o, "allowLabelDisable", &t->allow_label_disable, file, path, err)) <
-            0 ||
-        (r = get_tristate(o, "allowCustomApparmor", &t->allow_custom_apparmor, file, path,
-                          err)) < 0)
+        (r = get_tristate(o, "allowLabelDisable", &t->allow_label_disable, file, path, err)) < 0 ||
+        (r = get_tristate(o, "allowCustomApparmor", &t->allow_custom_apparmor, file, path, err)) <
+            0)
         return r;
     json_t *req = json_object_get(o, "required");
     if (req) {
@@ -273,8 +270,8 @@ static int parse_tenant(json_t *o, const char *name, const char *file, rw_lsm_te
         for (char **p = lists[a]; *p; p++) {
             for (char **q = p + 1; *q; q++)
                 if (strcmp(*p, *q) == 0)
-                    return rw_error_set(err, EINVAL, "%s: %s.files: '%s' is listed twice",
-                                        file, path, *p);
+                    return rw_error_set(err, EINVAL, "%s: %s.files: '%s' is listed twice", file,
+                                        path, *p);
             for (size_t b = a + 1; b < 3; b++)
                 if (in_strv(lists[b], *p))
                     return rw_error_set(err, EINVAL,
@@ -297,8 +294,8 @@ static int parse_tenant(json_t *o, const char *name, const char *file, rw_lsm_te
 
 static int parse_apparmor(rw_lsm_config_t *c, json_t *o, const char *file, rw_error_t **err)
 {
-    static const char *const keys[] = {"enabled", "template", "parser", "cacheDir",
-                                       "profilePrefix", NULL};
+    static const char *const keys[] = {"enabled",  "template",      "parser",
+                                       "cacheDir", "profilePrefix", NULL};
     const char *path = "$.lsm.apparmor";
     if (!json_is_object(o))
         return rw_error_set(err, EINVAL, "%s: %s: must be an object", file, path);
@@ -353,8 +350,8 @@ static int parse_selinux(rw_lsm_config_t *c, json_t *o, const char *file, rw_err
     if (cat) {
         json_t *lo = json_array_get(cat, 0), *hi = json_array_get(cat, 1);
         if (!json_is_array(cat) || json_array_size(cat) != 2 || !json_is_integer(lo) ||
-            !json_is_integer(hi) || json_integer_value(lo) < 0 ||
-            json_integer_value(hi) > 1023 || json_integer_value(lo) + 3 > json_integer_value(hi))
+            !json_is_integer(hi) || json_integer_value(lo) < 0 || json_integer_value(hi) > 1023 ||
+            json_integer_value(lo) + 3 > json_integer_value(hi))
             return rw_error_set(err, EINVAL,
                                 "%s: %s.categories: must be [first, last] with 0 <= first, "
                                 "first + 3 <= last <= 1023",
@@ -385,9 +382,8 @@ static int parse_landlock(rw_lsm_config_t *c, json_t *o, const char *file, rw_er
         else if (strcmp(s, "never") == 0)
             c->landlock.use = RW_LANDLOCK_NEVER;
         else
-            return rw_error_set(err, EINVAL,
-                                "%s: %s.use: '%s' is not fallback, always or never", file, path,
-                                s);
+            return rw_error_set(err, EINVAL, "%s: %s.use: '%s' is not fallback, always or never",
+                                file, path, s);
     }
     if ((r = get_abs_path(o, "launcher", &c->landlock.launcher, file, path, err)) < 0)
         return r;
@@ -470,8 +466,7 @@ static int set_defaults(rw_lsm_config_t *c)
     return 0;
 }
 
-int rw_lsm_config_parse(json_t *section, const char *file, rw_lsm_config_t **ret,
-                        rw_error_t **err)
+int rw_lsm_config_parse(json_t *section, const char *file, rw_lsm_config_t **ret, rw_error_t **err)
 {
     cleanup_lsm_config rw_lsm_config_t *c = calloc(1, sizeof(*c));
     if (!c)

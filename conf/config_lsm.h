@@ -30,12 +30,12 @@ typedef enum rw_lsm_landlock_use {
 
 typedef struct rw_lsm_tenant {
     char *name;
-    char *level;             /* privileged|baseline|restricted; NULL: ask the admission stage */
-    int allow_unconfined;    /* -1: decided by the level (only privileged may) */
-    int allow_label_disable; /* -1: decided by the level */
+    char *level;               /* privileged|baseline|restricted; NULL: ask the admission stage */
+    int allow_unconfined;      /* -1: decided by the level (only privileged may) */
+    int allow_label_disable;   /* -1: decided by the level */
     int allow_custom_apparmor; /* -1: no */
-    unsigned required;       /* RW_LSM_REQ_* */
-    bool required_set;       /* false: the section-wide value applies */
+    unsigned required;         /* RW_LSM_REQ_* */
+    bool required_set;         /* false: the section-wide value applies */
     /* absolute, normalised paths; never NULL (empty lists) */
     char **deny, **read_only, **read_write;
     char **network; /* AppArmor network families allowed; NULL: every family */
@@ -65,8 +65,7 @@ typedef struct rw_lsm_config {
 } rw_lsm_config_t;
 
 /* Parses the section (NULL: not configured, built-in defaults). 'file' names it in errors. */
-int rw_lsm_config_parse(json_t *section, const char *file, rw_lsm_config_t **ret,
-                        rw_error_t **err);
+int rw_lsm_config_parse(json_t *section, const char *file, rw_lsm_config_t **ret, rw_error_t **err);
 void rw_lsm_config_free(rw_lsm_config_t *c);
 static inline void rw_lsm_config_freep(rw_lsm_config_t **c)
 {

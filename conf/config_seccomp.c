@@ -99,9 +99,9 @@ static int parse_abs_path(json_t *obj, const char *key, bool nullable, char **sl
 int rw_seccomp_config_parse(json_t *section, const char *file, rw_seccomp_config_t **ret,
                             rw_error_t **err)
 {
-    static const char *const keys[] = {"mode",           "tenants",    "profile",
-                                       "profileFormat",  "cacheDir",   "unknownSyscall",
-                                       "handToCrun",     "optimize",   NULL};
+    static const char *const keys[] = {"mode",          "tenants",  "profile",
+                                       "profileFormat", "cacheDir", "unknownSyscall",
+                                       "handToCrun",    "optimize", NULL};
     _cleanup_(rw_seccomp_config_freep) rw_seccomp_config_t *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
@@ -134,8 +134,7 @@ int rw_seccomp_config_parse(json_t *section, const char *file, rw_seccomp_config
         {
             rw_seccomp_tenant_mode_t *t = &c->tenants[c->n_tenants];
             if (!*name)
-                return rw_error_set(err, EINVAL, "%s: $.seccomp.tenants: empty tenant name",
-                                    file);
+                return rw_error_set(err, EINVAL, "%s: $.seccomp.tenants: empty tenant name", file);
             if (!json_is_string(v) || rw_seccomp_mode_parse(json_string_value(v), &t->mode) < 0)
                 return rw_error_set(err, EINVAL,
                                     "%s: $.seccomp.tenants.%s: must be one of passthrough, "
@@ -149,8 +148,7 @@ int rw_seccomp_config_parse(json_t *section, const char *file, rw_seccomp_config
     if ((r = parse_abs_path(section, "profile", false, &c->profile, file, err)) < 0)
         return r;
     const char *s = NULL;
-    if ((r = rw_json_get_string(section, "profileFormat", false, &s, file, "$.seccomp", err)) <
-        0)
+    if ((r = rw_json_get_string(section, "profileFormat", false, &s, file, "$.seccomp", err)) < 0)
         return r;
     if (r > 0) {
         if (strcmp(s, "moby") == 0)
@@ -162,8 +160,7 @@ int rw_seccomp_config_parse(json_t *section, const char *file, rw_seccomp_config
     }
     if ((r = parse_abs_path(section, "cacheDir", true, &c->cache_dir, file, err)) < 0)
         return r;
-    if ((r = rw_json_get_string(section, "unknownSyscall", false, &s, file, "$.seccomp", err)) <
-        0)
+    if ((r = rw_json_get_string(section, "unknownSyscall", false, &s, file, "$.seccomp", err)) < 0)
         return r;
     if (r > 0) {
         if (strcmp(s, "error") == 0)
@@ -173,8 +170,7 @@ int rw_seccomp_config_parse(json_t *section, const char *file, rw_seccomp_config
                                 "%s: $.seccomp.unknownSyscall: '%s' is not one of warn, error",
                                 file, s);
     }
-    if ((r = rw_json_get_bool(section, "handToCrun", &c->hand_to_crun, file, "$.seccomp",
-                              err)) < 0)
+    if ((r = rw_json_get_bool(section, "handToCrun", &c->hand_to_crun, file, "$.seccomp", err)) < 0)
         return r;
     if ((r = rw_json_get_bool(section, "optimize", &c->optimize, file, "$.seccomp", err)) < 0)
         return r;

@@ -322,6 +322,9 @@ void rw_trust_container_rec_clear(rw_trust_container_rec_t *c)
     memset(c, 0, sizeof(*c));
 }
 
+static int container_fill(json_t *o, const char *file, const char *id,
+                          rw_trust_container_rec_t *out, rw_error_t **err);
+
 int rw_trust_containers_find(const char *buf, size_t len, const char *file, const char *id,
                              rw_trust_container_rec_t *out, rw_error_t **err)
 {
@@ -335,6 +338,15 @@ int rw_trust_containers_find(const char *buf, size_t len, const char *file, cons
     cleanup_json json_t *o = parse_slice(buf + res.off, res.len, file, err);
     if (!o)
         return -EINVAL;
+    r = container_fill(o, file, id, out, err);
+    if (r < 0)
+        rw_trust_container_rec_clear(out);
+    return r;
+}
+
+static int container_fill(json_t *o, const char *file, const char *id,
+                          rw_trust_container_rec_t *out, rw_error_t **err)
+{
     snprintf(out->id, sizeof(out->id), "%s", id);
     json_t *img = json_object_get(o, "image");
     if (img && !json_is_null(img)) {

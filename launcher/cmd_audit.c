@@ -32,21 +32,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: runwarden audit COMMAND [OPTIONS]\n\n"
-            "  init [--force] [--key-out FILE]   create the sealing key; print the verification\n"
-            "                                    key (keep it off this host)\n"
-            "  seal                              seal everything written so far\n"
-            "  verify [--key FILE]... [--state FILE|--no-state] [FILE...]\n"
-            "                                    check chain and seals (exit 0 intact, 1 tampered,\n"
-            "                                    3 torn tail after a crash, 2 error)\n"
-            "  show [--container ID|NAME] [--user NAME|UID] [--event E] [--image REF]\n"
-            "       [--since T] [--until T] [--json] [FILE...]\n"
-            "                                    T: 2024-05-01, 2024-05-01T10:00:00Z, 30m, 2h, 7d\n"
-            "  rotate                            start a new file; the chain continues\n"
-            "  note TEXT... | note --file FILE   record an operator note\n"
-            "  follow [--container ID] [--json]  drain eBPF events into the log\n\n"
-            "The log, key and settings come from the audit section of runwarden.json.\n");
+    fprintf(
+        f, "usage: runwarden audit COMMAND [OPTIONS]\n\n"
+           "  init [--force] [--key-out FILE]   create the sealing key; print the verification\n"
+           "                                    key (keep it off this host)\n"
+           "  seal                              seal everything written so far\n"
+           "  verify [--key FILE]... [--state FILE|--no-state] [FILE...]\n"
+           "                                    check chain and seals (exit 0 intact, 1 tampered,\n"
+           "                                    3 torn tail after a crash, 2 error)\n"
+           "  show [--container ID|NAME] [--user NAME|UID] [--event E] [--image REF]\n"
+           "       [--since T] [--until T] [--json] [FILE...]\n"
+           "                                    T: 2024-05-01, 2024-05-01T10:00:00Z, 30m, 2h, 7d\n"
+           "  rotate                            start a new file; the chain continues\n"
+           "  note TEXT... | note --file FILE   record an operator note\n"
+           "  follow [--container ID] [--json]  drain eBPF events into the log\n\n"
+           "The log, key and settings come from the audit section of runwarden.json.\n");
 }
 
 typedef struct audit_env {
@@ -230,8 +230,9 @@ static int cmd_seal(audit_env_t *e, int argc, char **argv)
         return fail("seal", err, "cannot open the log");
     int r = rw_audit_seal_now(l, e->ac.key_path, "command", &err);
     if (r == -ENOENT) {
-        fprintf(stderr, "runwarden audit seal: no sealing key at %s: run `runwarden audit init` "
-                        "first\n",
+        fprintf(stderr,
+                "runwarden audit seal: no sealing key at %s: run `runwarden audit init` "
+                "first\n",
                 e->ac.key_path);
         return 1;
     }
@@ -431,8 +432,7 @@ static int verify_run(audit_env_t *e, rw_audit_verifier_t *v, int argc, char **a
         mapped_t m = {0};
         int r = map_log(files[i], live, &m);
         if (r < 0) {
-            fprintf(stderr, "runwarden audit verify: cannot read %s: %s\n", files[i],
-                    strerror(-r));
+            fprintf(stderr, "runwarden audit verify: cannot read %s: %s\n", files[i], strerror(-r));
             return 2;
         }
         rw_audit_verdict_t vd = rw_audit_verifier_feed(v, files[i], m.p ? m.p : "", m.len, live);
@@ -476,12 +476,15 @@ static int cmd_verify(audit_env_t *e, int argc, char **argv)
 
 static int cmd_show(audit_env_t *e, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"container", required_argument, NULL, 'c'}, {"user", required_argument, NULL, 'u'},
-        {"event", required_argument, NULL, 'e'},     {"image", required_argument, NULL, 'i'},
-        {"since", required_argument, NULL, 's'},     {"until", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"container", required_argument, NULL, 'c'},
+                                         {"user", required_argument, NULL, 'u'},
+                                         {"event", required_argument, NULL, 'e'},
+                                         {"image", required_argument, NULL, 'i'},
+                                         {"since", required_argument, NULL, 's'},
+                                         {"until", required_argument, NULL, 't'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     rw_audit_query_t q;
     memset(&q, 0, sizeof(q));
     int c;
@@ -505,8 +508,9 @@ static int cmd_show(audit_env_t *e, int argc, char **argv)
         case 't': {
             char *slot = c == 's' ? q.since : q.until;
             if (rw_audit_time_parse(optarg, now, slot) < 0) {
-                fprintf(stderr, "runwarden audit show: --%s %s: use 2024-05-01, "
-                                "2024-05-01T10:00:00Z or an age such as 30m, 2h, 7d\n",
+                fprintf(stderr,
+                        "runwarden audit show: --%s %s: use 2024-05-01, "
+                        "2024-05-01T10:00:00Z or an age such as 30m, 2h, 7d\n",
                         c == 's' ? "since" : "until", optarg);
                 return 2;
             }
@@ -541,8 +545,9 @@ static int cmd_show(audit_env_t *e, int argc, char **argv)
     if (n < 0)
         return fail("show", err, "cannot read the log");
     if (skipped)
-        fprintf(stderr, "runwarden audit show: %lu line(s) were not records and were skipped; "
-                        "run `runwarden audit verify`\n",
+        fprintf(stderr,
+                "runwarden audit show: %lu line(s) were not records and were skipped; "
+                "run `runwarden audit verify`\n",
                 skipped);
     return 0;
 }
@@ -563,8 +568,8 @@ int rw_cmd_audit(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(audit_env_t *, int, char **);
-    } subs[] = {{"init", cmd_init},     {"seal", cmd_seal}, {"verify", cmd_verify},
-                {"show", cmd_show},     {"rotate", cmd_rotate}, {"note", cmd_note}};
+    } subs[] = {{"init", cmd_init}, {"seal", cmd_seal},     {"verify", cmd_verify},
+                {"show", cmd_show}, {"rotate", cmd_rotate}, {"note", cmd_note}};
     for (size_t i = 0; i < RW_ARRAY_SIZE(subs); i++) {
         if (strcmp(subs[i].name, sub) != 0)
             continue;

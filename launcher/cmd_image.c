@@ -109,7 +109,7 @@ static int verify(int argc, char **argv)
     long bench = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+r:d:p:R:c:njb:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:d:p:R:c:njb:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
             root = optarg;

@@ -20,18 +20,18 @@
 
 typedef struct opts {
     const char *tenant, *contexts, *level;
-    int abi; /* -1: the host's */
+    char shown[160]; /* "T", or "T (rules of default)" when T has no lsm entry */
+    int abi;         /* -1: the host's */
     bool json;
 } opts_t;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: runwarden profile apparmor [--tenant T] [--json]\n"
-            "       runwarden profile selinux  [--tenant T] [--contexts FILE] [--level "
-            "s0:cA,cB] [--json]\n"
-            "       runwarden profile landlock [--tenant T] [--abi N] [--json]\n"
-            "Prints what a container of tenant T (default: the default tenant) would get.\n");
+    fprintf(f, "usage: runwarden profile apparmor [--tenant T] [--json]\n"
+               "       runwarden profile selinux  [--tenant T] [--contexts FILE] [--level "
+               "s0:cA,cB] [--json]\n"
+               "       runwarden profile landlock [--tenant T] [--abi N] [--json]\n"
+               "Prints what a container of tenant T (default: the default tenant) would get.\n");
 }
 
 static void print_json(json_t *o)
@@ -43,8 +43,8 @@ static void print_json(json_t *o)
 }
 
 /* The tenant's level: the lsm section's, else the admission policy's. */
-static const char *tenant_level(const rw_config_t *cfg, const rw_lsm_tenant_t *t,
-                                const char *name, char *buf, size_t len)
+static const char *tenant_level(const rw_config_t *cfg, const rw_lsm_tenant_t *t, const char *name,
+                                char *buf, size_t len)
 {
     if (t->level)
         return t->level;
@@ -89,7 +89,7 @@ static int show_apparmor(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, co
     const char *enforced = h.enabled ? "enforced (loaded at the first container start)"
                                      : "not enforced: AppArmor is not enabled in this kernel";
     if (o->json) {
-        json_t *j = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:b,s:s,s:O,s:s}", "tenant", t->name,
+        json_t *j = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:b,s:s,s:O,s:s}", "tenant", o->shown,
                               "level", level, "name", p.name, "sha256", p.key, "parser", ver,
                               "check", "accepted by apparmor_parser", "unconfinedAllowed",
                               allowed(t->allow_unconfined, level), "host", enforced,
@@ -97,7 +97,7 @@ static int show_apparmor(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, co
         print_json(j);
         json_decref(j);
     } else {
-        printf("# runwarden AppArmor profile for tenant %s (level %s)\n", t->name,
+        printf("# runwarden AppArmor profile for tenant %s (level %s)\n", o->shown,
                level ? level : "unknown");
         printf("# name %s, sha256 %s\n", p.name, p.key);
         printf("# accepted by apparmor_parser %s (compiled, not loaded)\n", ver);
@@ -105,8 +105,7 @@ static int show_apparmor(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, co
         printf("# apparmorProfile=unconfined: %s\n",
                allowed(t->allow_unconfined, level) ? "allowed" : "refused");
         for (size_t i = 0; i < json_array_size(p.limits); i++)
-            printf("# stricter than written: %s\n",
-                   json_string_value(json_array_get(p.limits, i)));
+            printf("# stricter than written: %s\n", json_string_value(json_array_get(p.limits, i)));
         fputs(p.text, stdout);
     }
     rc = 0;
@@ -122,8 +121,7 @@ static int show_selinux(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, con
 {
     rw_selinux_contexts_t cx;
     rw_error_t *err = NULL;
-    int r = rw_selinux_contexts_load(o->contexts ? o->contexts : lc->selinux.contexts, &cx,
-                                     &err);
+    int r = rw_selinux_contexts_load(o->contexts ? o->contexts : lc->selinux.contexts, &cx, &err);
     if (r < 0) {
         fprintf(stderr, "runwarden profile selinux: %s\n", err ? err->msg : strerror(-r));
         rw_error_free(err);
@@ -151,16 +149,16 @@ static int show_selinux(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, con
     char range[64];
     snprintf(range, sizeof(range), "c%u..c%u", lc->selinux.cat_min, lc->selinux.cat_max);
     if (o->json) {
-        json_t *j = json_pack("{s:s,s:s?,s:s?,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tenant", t->name,
-                              "level", level, "contexts", cx.path, "processLabel", proc,
-                              "mountLabel", mount, "mcsRange", range, "mcsStateDir",
-                              lc->selinux.mcs_dir, "labelDisable",
-                              disable ? "allowed" : "refused", "disabledMountLabel", priv,
-                              "host", host ? "enforced" : "not enforced: SELinux is not enabled");
+        json_t *j =
+            json_pack("{s:s,s:s?,s:s?,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tenant", o->shown, "level",
+                      level, "contexts", cx.path, "processLabel", proc, "mountLabel", mount,
+                      "mcsRange", range, "mcsStateDir", lc->selinux.mcs_dir, "labelDisable",
+                      disable ? "allowed" : "refused", "disabledMountLabel", priv, "host",
+                      host ? "enforced" : "not enforced: SELinux is not enabled");
         print_json(j);
         json_decref(j);
     } else {
-        printf("tenant:          %s (level %s)\n", t->name, level ? level : "unknown");
+        printf("tenant:          %s (level %s)\n", o->shown, level ? level : "unknown");
         printf("on this host:    %s\n",
                host ? "enforced" : "not enforced: SELinux is not enabled (no selinuxfs)");
         printf("contexts file:   %s\n", cx.path ? cx.path : "(none: no labels, as podman)");
@@ -199,14 +197,14 @@ static int show_landlock(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, co
     if (f)
         fclose(f);
     if (o->json) {
-        json_t *j = json_pack("{s:s,s:s?,s:s,s:b,s:s,s:s,s:s,s:O}", "tenant", t->name, "level",
+        json_t *j = json_pack("{s:s,s:s?,s:s,s:b,s:s,s:s,s:s,s:O}", "tenant", o->shown, "level",
                               level, "use", use, "needed", plan.needed, "launcher",
                               lc->landlock.launcher, "destination", lc->landlock.destination,
                               "argsPrefix", prefix ? prefix : "", "ruleset", plan.report);
         print_json(j);
         json_decref(j);
     } else {
-        printf("tenant:        %s (level %s)\n", t->name, level ? level : "unknown");
+        printf("tenant:        %s (level %s)\n", o->shown, level ? level : "unknown");
         printf("landlock ABI:  %d%s\n", plan.abi, plan.abi ? "" : " (no Landlock here)");
         printf("used:          %s\n", use);
         json_t *rules = json_object_get(plan.report, "rules");
@@ -237,9 +235,12 @@ static int show_landlock(const rw_lsm_config_t *lc, const rw_lsm_tenant_t *t, co
 int rw_cmd_profile(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"tenant", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"contexts", required_argument, NULL, 'c'}, {"level", required_argument, NULL, 'l'},
-        {"abi", required_argument, NULL, 'a'},    {"help", no_argument, NULL, 'h'},
+        {"tenant", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"contexts", required_argument, NULL, 'c'},
+        {"level", required_argument, NULL, 'l'},
+        {"abi", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     opts_t o = {.abi = -1};
@@ -293,16 +294,12 @@ int rw_cmd_profile(int argc, char **argv)
         rw_error_free(err);
         return 1;
     }
-    if (o.tenant && strcmp(o.tenant, RW_LSM_TENANT_DEFAULT) != 0) {
-        bool known = false;
-        for (size_t i = 0; i < lc->n_tenants; i++)
-            known |= strcmp(lc->tenants[i].name, o.tenant) == 0;
-        if (!known)
-            fprintf(stderr, "runwarden profile: tenant %s has no entry in lsm.tenants: showing "
-                            "the default tenant's rules\n",
-                    o.tenant);
-    }
     const rw_lsm_tenant_t *t = rw_lsm_config_tenant(lc, o.tenant);
+    const char *asked = o.tenant ? o.tenant : RW_LSM_TENANT_DEFAULT;
+    if (strcmp(asked, t->name) == 0)
+        snprintf(o.shown, sizeof(o.shown), "%s", asked);
+    else
+        snprintf(o.shown, sizeof(o.shown), "%.64s (rules of %.64s)", asked, t->name);
     char lbuf[32];
     const char *level = tenant_level(cfg, t, o.tenant, lbuf, sizeof(lbuf));
     if (strcmp(what, "apparmor") == 0)

@@ -136,8 +136,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
             cleanup_free char *is = eq ? strndup(val, (size_t)(eq - val)) : NULL;
             if (!eq || !is || parse_u64(is, &idx) < 0 || idx >= RW_SECCOMP_MAX_ARGS ||
                 parse_u64(eq + 1, &v) < 0) {
-                fprintf(stderr, "runwarden seccomp: --arg %s: expected I=V with I in 0..5\n",
-                        val);
+                fprintf(stderr, "runwarden seccomp: --arg %s: expected I=V with I in 0..5\n", val);
                 return -EINVAL;
             }
             o->args[idx] = v;
@@ -179,8 +178,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
 static void print_warnings(const rw_seccomp_warnings_t *w)
 {
     for (size_t i = 0; i < w->n; i++)
-        fprintf(stderr, "runwarden seccomp: warning [%s]: %s\n", w->items[i].rule,
-                w->items[i].msg);
+        fprintf(stderr, "runwarden seccomp: warning [%s]: %s\n", w->items[i].rule, w->items[i].msg);
 }
 
 static const rw_seccomp_arch_t *target_arch(const opts_t *o)
@@ -255,8 +253,9 @@ static int build_filter(const opts_t *o, const rw_seccomp_oci_t *oci, rw_seccomp
     if (r < 0)
         return r;
     for (size_t i = 0; i < f->n_unknown; i++)
-        fprintf(stderr, "runwarden seccomp: warning: unknown seccomp syscall `%s` ignored (as "
-                        "crun does)\n",
+        fprintf(stderr,
+                "runwarden seccomp: warning: unknown seccomp syscall `%s` ignored (as "
+                "crun does)\n",
                 f->unknown[i]);
     return 0;
 }
@@ -265,8 +264,8 @@ static int load_bpf_file(const char *path, rw_seccomp_filter_t *f, rw_error_t **
 {
     cleanup_free char *buf = NULL;
     size_t len = 0;
-    int r = rw_file_read_at(AT_FDCWD, path, BPF_MAXINSNS * sizeof(struct sock_filter), &buf,
-                            &len, NULL, err);
+    int r = rw_file_read_at(AT_FDCWD, path, BPF_MAXINSNS * sizeof(struct sock_filter), &buf, &len,
+                            NULL, err);
     if (r < 0)
         return r;
     if (len == 0 || len % sizeof(struct sock_filter))
@@ -347,8 +346,7 @@ static int cmd_compile(const opts_t *o)
 }
 
 /* NAME, or a number as the kernel sees it; an x32 number gets its 0x40000000 bit. */
-static int syscall_number(const rw_seccomp_arch_t *arch, const char *s, int *nr,
-                          rw_error_t **err)
+static int syscall_number(const rw_seccomp_arch_t *arch, const char *s, int *nr, rw_error_t **err)
 {
     uint64_t raw = 0;
     if (parse_u64(s, &raw) == 0 && raw <= INT32_MAX) {
@@ -455,11 +453,11 @@ static int cmd_test(const opts_t *o)
     if (o->json) {
         int e = rw_seccomp_ret_errno(ret);
         const char *en = e >= 0 ? rw_seccomp_errno_name((uint32_t)e) : NULL;
-        cleanup_json json_t *j = json_pack(
-            "{s:s?, s:i, s:s, s:s, s:I, s:o, s:o, s:I}", "syscall", name, "nr", nr, "arch",
-            arch->scmp, "action", desc, "ret", (json_int_t)ret, "errno",
-            e >= 0 ? json_integer(e) : json_null(), "errnoName",
-            en ? json_string(en) : json_null(), "instructions", (json_int_t)executed);
+        cleanup_json json_t *j =
+            json_pack("{s:s?, s:i, s:s, s:s, s:I, s:o, s:o, s:I}", "syscall", name, "nr", nr,
+                      "arch", arch->scmp, "action", desc, "ret", (json_int_t)ret, "errno",
+                      e >= 0 ? json_integer(e) : json_null(), "errnoName",
+                      en ? json_string(en) : json_null(), "instructions", (json_int_t)executed);
         cleanup_free char *s = j ? rw_json_dump_compact(j) : NULL;
         if (!s)
             return 1;
@@ -487,8 +485,8 @@ static json_t *conditions_for(const rw_seccomp_oci_t *oci, const char *name)
         bool named = false;
         for (size_t k = 0; k < ru->n_names && !named; k++)
             named = strcmp(ru->names[k], name) == 0;
-        uint32_t act = rw_seccomp_action_value(ru->action, ru->has_errno_ret ? ru->errno_ret
-                                                                             : EPERM);
+        uint32_t act =
+            rw_seccomp_action_value(ru->action, ru->has_errno_ret ? ru->errno_ret : EPERM);
         if (!named || ru->n_args == 0 || act == def)
             continue;
         bool repeat = false;
@@ -502,8 +500,8 @@ static json_t *conditions_for(const rw_seccomp_oci_t *oci, const char *name)
             int n;
             if (x->op == RW_SCMP_CMP_MASKED_EQ)
                 n = snprintf(when + used, sizeof(when) - used,
-                             "%s(arg%u & 0x%" PRIx64 ") == 0x%" PRIx64, a ? (repeat ? " || " : " && ") : "",
-                             x->index, x->value, x->value_two);
+                             "%s(arg%u & 0x%" PRIx64 ") == 0x%" PRIx64,
+                             a ? (repeat ? " || " : " && ") : "", x->index, x->value, x->value_two);
             else
                 n = snprintf(when + used, sizeof(when) - used, "%sarg%u %s 0x%" PRIx64,
                              a ? (repeat ? " || " : " && ") : "", x->index,
@@ -550,9 +548,8 @@ static int cmd_explain(const opts_t *o)
         json_object_set_new(out, "architectures", arches);
         char def[96];
         rw_seccomp_ret_describe(
-            rw_seccomp_action_value(oci->default_action, oci->has_default_errno_ret
-                                                             ? oci->default_errno_ret
-                                                             : EPERM),
+            rw_seccomp_action_value(oci->default_action,
+                                    oci->has_default_errno_ret ? oci->default_errno_ret : EPERM),
             def, sizeof(def));
         json_object_set_new(out, "defaultAction", json_string(def));
         json_t *caps = json_array();
@@ -579,10 +576,9 @@ static int cmd_explain(const opts_t *o)
         char desc[96];
         rw_seccomp_ret_describe(ret, desc, sizeof(desc));
         int e = rw_seccomp_ret_errno(ret);
-        json_t *row = json_pack("{s:i, s:s, s:s, s:o, s:I}", "nr", tab[i].nr, "name",
-                                tab[i].name, "action", desc, "errno",
-                                e >= 0 ? json_integer(e) : json_null(), "instructions",
-                                (json_int_t)ex);
+        json_t *row = json_pack("{s:i, s:s, s:s, s:o, s:I}", "nr", tab[i].nr, "name", tab[i].name,
+                                "action", desc, "errno", e >= 0 ? json_integer(e) : json_null(),
+                                "instructions", (json_int_t)ex);
         json_t *cond = conditions_for(oci, tab[i].name);
         if (row && cond && json_array_size(cond))
             json_object_set_new(row, "conditional", cond);
@@ -693,8 +689,8 @@ int rw_cmd_seccomp(int argc, char **argv)
         usage(stderr);
         goto out;
     }
-    if (!o.input && !(o.bpf_file && (strcmp(o.sub, "test") == 0 ||
-                                     strcmp(o.sub, "explain") == 0))) {
+    if (!o.input &&
+        !(o.bpf_file && (strcmp(o.sub, "test") == 0 || strcmp(o.sub, "explain") == 0))) {
         fprintf(stderr, "runwarden seccomp %s: PROFILE is required\n", o.sub);
         goto out;
     }

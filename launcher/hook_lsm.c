@@ -40,8 +40,7 @@ int rw_hook_lsm_poststop(int argc, char **argv, const rw_hook_state_t *state)
         }
     }
     if (!root || root[0] != '/' || !config || config[0] != '/') {
-        fprintf(stderr, "runwarden: hook %s: needs --root and --config (absolute)\n",
-                RW_LSM_HOOK);
+        fprintf(stderr, "runwarden: hook %s: needs --root and --config (absolute)\n", RW_LSM_HOOK);
         return 2;
     }
     cleanup_config rw_config_t *cfg = NULL;
@@ -67,9 +66,8 @@ int rw_hook_lsm_poststop(int argc, char **argv, const rw_hook_state_t *state)
     }
     json_t *aa = json_object_get(rec, "apparmor");
     const char *profile = json_string_value(json_object_get(aa, "profile"));
-    if (profile &&
-        rw_apparmor_unref(lc, profile, key, json_is_true(json_object_get(aa, "kernel")), &err) <
-            0) {
+    if (profile && rw_apparmor_unref(lc, profile, key, json_is_true(json_object_get(aa, "kernel")),
+                                     &err) < 0) {
         fprintf(stderr, "runwarden: hook %s: %s\n", RW_LSM_HOOK, err ? err->msg : "unload");
         rw_error_free(err);
         err = NULL;

@@ -16,7 +16,7 @@ const rw_command_t rw_commands[] = {
     {"audit", "the sealed audit trail: init, seal, verify, show, rotate, note", rw_cmd_audit},
     {"hook", "entry point of the OCI hooks runwarden adds (called by the runtime)", rw_cmd_hook},
     {"seccomp", "compile, explain and test seccomp profiles", rw_cmd_seccomp},
-    {"profile", "show the AppArmor profile, SELinux labels or Landlock rules of a tenant", rw_cmd_profile},
+    {"profile", "a tenant's AppArmor profile, SELinux labels, Landlock rules", rw_cmd_profile},
     {"image", "image trust: runwarden image verify REF | --container ID", rw_cmd_image},
     {NULL, NULL, NULL},
 };

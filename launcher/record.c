@@ -54,8 +54,8 @@ static int append(const rw_audit_config_t *ac, const char *body, bool sync,
 }
 
 /* What to do when the record could not be written. */
-static int handle_failure(const rw_audit_config_t *ac, const rw_invocation_t *inv,
-                          bool must_record, rw_error_t *e, rw_error_t **err)
+static int handle_failure(const rw_audit_config_t *ac, const rw_invocation_t *inv, bool must_record,
+                          rw_error_t *e, rw_error_t **err)
 {
     const char *why = e && e->msg ? e->msg : "write failed";
     if (!must_record || !ac->required) {
@@ -88,7 +88,9 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
     const rw_finding_t *fr = first_refusal(&ctx->findings);
     cleanup_json json_t *la = NULL;
     rw_audit_linux_msg_t lm = {
-        .op = refused ? "refuse" : inv->cmd == RW_CMD_EXEC ? "exec" : "start",
+        .op = refused                   ? "refuse"
+              : inv->cmd == RW_CMD_EXEC ? "exec"
+                                        : "start",
         .reason = error ? "error" : rw_decision_name(d),
         .container = &c,
         .who = ctx->who,

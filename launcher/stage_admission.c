@@ -99,6 +99,22 @@ static int exec_tenant(rw_ctx_t *ctx, const rw_admission_config_t *ac, size_t *r
     return 0;
 }
 
+/* A hook entry runwarden wrote on an earlier pass over this bundle: this binary, running
+ * one of its registered hooks, with nothing else on the command line. */
+static bool own_hook(const char *path, char *const *args)
+{
+    static char *self;
+    if (!self && !(self = rw_hook_self_path()))
+        return false;
+    if (strcmp(path, self) != 0 || !args || !args[0] || !args[1] || !args[2] || args[3] ||
+        strcmp(args[1], "hook") != 0)
+        return false;
+    for (const rw_hook_t *h = rw_hooks; h->name; h++)
+        if (strcmp(h->name, args[2]) == 0)
+            return true;
+    return false;
+}
+
 /* The seccomp stage installs the site profile for this tenant when the container has
  * none: then "no seccomp" is not what the container runs with. */
 static bool seccomp_supplied(const rw_ctx_t *ctx, const char *tenant)
@@ -121,6 +137,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     rw_adm_host_t host;
     rw_adm_host_detect(&host);
     host.bundle_path = ctx->bundle_path;
+    host.own_hook = own_hook;
 
     size_t t = 0;
     char matched[160];

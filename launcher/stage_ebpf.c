@@ -128,7 +128,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     json_object_set_new(fact, "hooks", json_true());
 out:
     if (r >= 0)
-        r = rw_ctx_fact(ctx, STAGE, "ebpf", json_incref(fact));
+        r = rw_ctx_fact(ctx, STAGE, "policy", json_incref(fact));
     json_decref(fact);
     rw_config_ebpf_clear(&ec);
     return r;

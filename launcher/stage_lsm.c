@@ -268,15 +268,20 @@ static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
         return 0;
     }
     json_t *aa = json_object_get(rec, "apparmor");
+    const char *profile = json_string_value(json_object_get(aa, "profile"));
+    bool loaded = false;
     if (json_is_true(json_object_get(aa, "kernel"))) {
         rw_apparmor_profile_t p = {0};
-        p.name = (char *)json_string_value(json_object_get(aa, "profile"));
+        p.name = (char *)profile;
         p.cache_path = (char *)json_string_value(json_object_get(aa, "cache"));
         r = p.name && p.cache_path ? rw_apparmor_load(run.cfg, &p, run.key, err)
                                    : rw_error_set(err, EINVAL, "lsm: incomplete AppArmor plan");
+        loaded = r >= 0;
     }
     if (r >= 0)
         r = rw_lsm_record_write(run.cfg->state_dir, run.key, rec, err);
+    if (r < 0 && loaded) /* no record, no poststop to find the reference: drop it now */
+        (void)rw_apparmor_unref(run.cfg, profile, run.key, true, NULL);
     rw_lsm_run_clear(&run);
     return r;
 }

@@ -122,15 +122,14 @@ int rw_lsm_step_apparmor(rw_lsm_run_t *run, rw_error_t **err)
                     "tenant rules)");
     if (r < 0)
         goto out;
-    json_t *rec = json_pack("{s:s,s:s,s:b}", "profile", p.name, "cache", p.cache_path, "kernel",
-                            1);
+    json_t *rec = json_pack("{s:s,s:s,s:b}", "profile", p.name, "cache", p.cache_path, "kernel", 1);
     if (!rec || json_object_set_new(run->record, LSM, rec) < 0) {
         r = -ENOMEM;
         goto out;
     }
     run->apparmor_enforced = run->files_by_apparmor = true;
-    r = rw_lsm_fact(run, LSM, "status", json_string(ctx->dry_run ? "enforced (at create)"
-                                                                   : "enforced"));
+    r = rw_lsm_fact(run, LSM, "status",
+                    json_string(ctx->dry_run ? "enforced (at create)" : "enforced"));
 out:
     rw_error_free(e);
     rw_apparmor_profile_clear(&p);

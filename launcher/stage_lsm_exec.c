@@ -29,16 +29,15 @@ static int exec_apparmor(rw_lsm_run_t *run, json_t *rec)
                                  "allowUnconfined (or level privileged) may exec unconfined");
         return rw_lsm_fact(run, "apparmor", "requested", json_string(req));
     }
-    const char *profile = json_string_value(json_object_get(json_object_get(rec, "apparmor"),
-                                                            "profile"));
+    const char *profile =
+        json_string_value(json_object_get(json_object_get(rec, "apparmor"), "profile"));
     if (!profile)
         return 0;
     if (req && *req && strcmp(req, profile) != 0 && !rw_lsm_apparmor_engine_default(req) &&
         !rw_lsm_allows_custom_apparmor(run))
         return rw_lsm_refuse(run, "lsm.exec-apparmor", field, req,
                              "exec under the container's AppArmor profile");
-    if (req && *req && strcmp(req, profile) != 0 && !proc &&
-        rw_lsm_apparmor_engine_default(req))
+    if (req && *req && strcmp(req, profile) != 0 && !proc && rw_lsm_apparmor_engine_default(req))
         return rw_lsm_refuse(run, "lsm.exec-apparmor", field, req,
                              "drop --apparmor: the container runs under runwarden's profile");
     if (proc && (!req || !*req || rw_lsm_apparmor_engine_default(req))) {
@@ -55,8 +54,7 @@ static int exec_apparmor(rw_lsm_run_t *run, json_t *rec)
 static int exec_selinux(rw_lsm_run_t *run, json_t *rec)
 {
     rw_ctx_t *ctx = run->ctx;
-    const char *req =
-        ctx->process ? ctx->process->process.selinux_label : ctx->inv->exec_label;
+    const char *req = ctx->process ? ctx->process->process.selinux_label : ctx->inv->exec_label;
     const char *level =
         json_string_value(json_object_get(json_object_get(rec, "selinux"), "level"));
     if (!level || !req || !*req)

@@ -46,12 +46,44 @@ static bool has_cap(char **caps, const char *name)
     return false;
 }
 
-static bool mount_present(const rw_spec_t *spec, const char *dest)
+static bool has_opt(char **opts, const char *o)
 {
-    for (size_t i = 0; i < spec->n_mounts; i++)
-        if (spec->mounts[i].destination && strcmp(spec->mounts[i].destination, dest) == 0)
+    for (; opts && *opts; opts++)
+        if (strcmp(*opts, o) == 0)
             return true;
     return false;
+}
+
+/* dest, or a directory above it */
+static bool covers(const char *mount_dest, const char *dest)
+{
+    size_t n = strlen(mount_dest);
+    while (n > 1 && mount_dest[n - 1] == '/')
+        n--;
+    return strncmp(dest, mount_dest, n) == 0 && (dest[n] == '\0' || dest[n] == '/' || n == 1);
+}
+
+/* The launcher's mount point is runwarden's: 0 absent, 1 ours (a re-run or a restore of a
+ * spec we wrote), -1 someone else's, or ours shadowed by a later mount, which would put
+ * another program in front of the container's. */
+static int launcher_mount(const rw_spec_t *spec, const rw_lsm_config_t *c)
+{
+    int state = 0;
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        const rw_spec_mount_t *m = &spec->mounts[i];
+        if (!m->destination)
+            continue;
+        if (strcmp(m->destination, c->landlock.destination) == 0) {
+            bool ours = m->source && strcmp(m->source, c->landlock.launcher) == 0 &&
+                        (!m->type || strcmp(m->type, "bind") == 0) && has_opt(m->options, "ro");
+            if (!ours || state != 0)
+                return -1;
+            state = 1;
+        } else if (state == 1 && covers(m->destination, c->landlock.destination)) {
+            return -1;
+        }
+    }
+    return state;
 }
 
 int rw_lsm_step_landlock(rw_lsm_run_t *run, rw_error_t **err)
@@ -85,13 +117,20 @@ int rw_lsm_step_landlock(rw_lsm_run_t *run, rw_error_t **err)
     json_t *prefix = json_array();
     for (char **a = plan.argv; prefix && *a; a++)
         json_array_append_new(prefix, json_string(*a));
-    json_t *rec = json_pack("{s:o,s:i,s:O}", "args", prefix, "abi", plan.abi, "ruleset",
-                            plan.report);
+    json_t *rec =
+        json_pack("{s:o,s:i,s:O}", "args", prefix, "abi", plan.abi, "ruleset", plan.report);
     if (!rec || json_object_set_new(run->record, LSM, rec) < 0) {
         r = -ENOMEM;
         goto out;
     }
-    if (!mount_present(ctx->spec, c->landlock.destination)) {
+    int mstate = launcher_mount(ctx->spec, c);
+    if (mstate < 0) {
+        r = rw_lsm_refuse(run, "lsm.landlock-mount", "mounts", c->landlock.destination,
+                          "remove this mount: the path is reserved to runwarden's Landlock "
+                          "launcher");
+        goto out;
+    }
+    if (mstate == 0) {
         const char *mk[] = {"mounts", NULL};
         json_t *m = rw_landlock_mount(c);
         if ((r = m ? rw_spec_append(ctx->spec, mk, m,
@@ -114,8 +153,8 @@ int rw_lsm_step_landlock(rw_lsm_run_t *run, rw_error_t **err)
         goto out;
     }
     const char *ak[] = {"process", "args", NULL};
-    json_t *wrapped = rw_landlock_wrap_args(rw_spec_get(ctx->spec, ak), plan.argv,
-                                            c->landlock.destination);
+    json_t *wrapped =
+        rw_landlock_wrap_args(rw_spec_get(ctx->spec, ak), plan.argv, c->landlock.destination);
     if (!wrapped) {
         r = rw_error_set(err, EINVAL, "process.args: missing or not strings");
         goto out;

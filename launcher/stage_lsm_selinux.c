@@ -98,8 +98,7 @@ static int keep_engine_label(rw_lsm_run_t *run, const rw_selinux_contexts_t *cx,
     }
     if (r < 0)
         return r;
-    json_t *rec = json_pack("{s:s,s:s,s:b}", "level", level, "processLabel", label, "reserved",
-                            1);
+    json_t *rec = json_pack("{s:s,s:s,s:b}", "level", level, "processLabel", label, "reserved", 1);
     if (!rec || json_object_set_new(run->record, LSM, rec) < 0)
         return -ENOMEM;
     run->selinux_enforced = true;
@@ -129,8 +128,7 @@ static int choose_labels(rw_lsm_run_t *run, const rw_selinux_contexts_t *cx,
         return r;
     if ((r = rw_selinux_labels(cx, level, &proc, &mount)) < 0) {
         (void)rw_mcs_release(pool, run->root, run->id, NULL);
-        return rw_error_set(err, -r, "SELinux contexts %s: bad process or file context",
-                            cx->path);
+        return rw_error_set(err, -r, "SELinux contexts %s: bad process or file context", cx->path);
     }
     if (!*proc) {
         (void)rw_mcs_release(pool, run->root, run->id, NULL);
@@ -143,8 +141,7 @@ static int choose_labels(rw_lsm_run_t *run, const rw_selinux_contexts_t *cx,
         (r = rw_spec_set(ctx->spec, mk, json_string(mount),
                          "lsm: SELinux mount label, same MCS pair")) < 0)
         return r;
-    json_t *rec =
-        json_pack("{s:s,s:s,s:b}", "level", level, "processLabel", proc, "reserved", 1);
+    json_t *rec = json_pack("{s:s,s:s,s:b}", "level", level, "processLabel", proc, "reserved", 1);
     if (!rec || json_object_set_new(run->record, LSM, rec) < 0)
         return -ENOMEM;
     if ((r = rw_lsm_fact(run, LSM, "processLabel", json_string(proc))) < 0 ||
@@ -170,8 +167,8 @@ int rw_lsm_step_selinux_host(rw_lsm_run_t *run, bool host_enabled, rw_error_t **
         if ((r = rw_lsm_fact(run, LSM, "requested", json_string("label=disable"))) < 0)
             return r;
         if (!rw_lsm_allows_label_disable(run))
-            return rw_lsm_refuse(run, "lsm.selinux-disable",
-                                 "annotations." PODMAN_LABEL_ANNOTATION, "disable",
+            return rw_lsm_refuse(run, "lsm.selinux-disable", "annotations." PODMAN_LABEL_ANNOTATION,
+                                 "disable",
                                  "remove `--security-opt label=disable`: only tenants with "
                                  "allowLabelDisable (or level privileged) may run unlabelled");
         return status(run, "not enforced", "label=disable, as the tenant may request");

@@ -38,8 +38,8 @@ static int record_warnings(rw_ctx_t *ctx, const rw_seccomp_warnings_t *w)
         return -ENOMEM;
     for (size_t i = 0; i < w->n; i++) {
         const rw_seccomp_warning_t *it = &w->items[i];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "rule", it->rule, "path",
-                                             it->path, "message", it->msg));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "rule", it->rule, "path", it->path,
+                                             "message", it->msg));
         if (i < MAX_WARNING_FINDINGS) {
             int r = rw_ctx_finding(ctx, RW_SEV_INFO, STAGE, it->rule, it->path, it->msg,
                                    "see runwarden seccomp explain");
@@ -167,17 +167,17 @@ static int hand_over(rw_ctx_t *ctx, const rw_seccomp_config_t *cfg, const rw_sec
         char *msg = cerr ? cerr->msg : NULL;
         r = refuse(ctx, "seccomp.compile", "linux.seccomp", msg ? msg : "cannot compile",
                    crun_fail_unknown && !cfg->unknown_error
-                       ? "remove the unknown syscall from the profile or the annotation "
-                         FAIL_UNKNOWN_ANNOTATION
+                       ? "remove the unknown syscall from the profile or the "
+                         "annotation " FAIL_UNKNOWN_ANNOTATION
                        : "fix the profile so that libseccomp (and crun) can build it");
         rw_error_free(cerr);
         return r;
     }
-    json_t *fj = json_pack("{s:s, s:I, s:s, s:s, s:i, s:I, s:b}", "sha256", f.digest,
-                           "instructions", (json_int_t)f.n, "cache",
-                           rw_seccomp_cache_result_name(f.cache), "libseccomp",
-                           f.libseccomp_version, "optimize", f.optimize, "loadFlags",
-                           (json_int_t)rw_seccomp_oci_load_flags(o), "handedToCrun", to_crun);
+    json_t *fj =
+        json_pack("{s:s, s:I, s:s, s:s, s:i, s:I, s:b}", "sha256", f.digest, "instructions",
+                  (json_int_t)f.n, "cache", rw_seccomp_cache_result_name(f.cache), "libseccomp",
+                  f.libseccomp_version, "optimize", f.optimize, "loadFlags",
+                  (json_int_t)rw_seccomp_oci_load_flags(o), "handedToCrun", to_crun);
     if (!fj)
         return -ENOMEM;
     if (f.n_unknown)
@@ -223,7 +223,8 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         }
         if (r < 0) {
             r = refuse(ctx, "seccomp.invalid-profile", "linux.seccomp",
-                       perr ? perr->msg : "invalid", "fix the seccomp profile the engine was given");
+                       perr ? perr->msg : "invalid",
+                       "fix the seccomp profile the engine was given");
             rw_error_free(perr);
             return r;
         }
@@ -250,14 +251,16 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         const char *what = !engine ? "none" : unconfined ? "unconfined" : "engine-profile";
         if ((r = rw_ctx_fact(ctx, STAGE, "replaced", json_string(what))) < 0)
             return r;
-        r = rw_ctx_finding(ctx, RW_SEV_INFO, STAGE, "seccomp.site-profile", "linux.seccomp",
-                           what, "the site seccomp profile was applied");
+        r = rw_ctx_finding(ctx, RW_SEV_INFO, STAGE, "seccomp.site-profile", "linux.seccomp", what,
+                           "the site seccomp profile was applied");
         if (r < 0)
             return r;
     }
     const rw_seccomp_oci_t *final = site ? site : engine;
     if ((r = rw_ctx_fact(ctx, STAGE, "source",
-                         json_string(site ? "site" : engine ? "engine" : "none"))) < 0)
+                         json_string(site     ? "site"
+                                     : engine ? "engine"
+                                              : "none"))) < 0)
         return r;
     if ((r = record_warnings(ctx, &w)) < 0)
         return r;

@@ -38,6 +38,9 @@ typedef struct rw_adm_host {
     char *(*resolve)(const char *path);
     bool audit_only; /* audit mode: report mutations, do not apply them */
     bool seccomp_supplied; /* a later stage gives a container without seccomp the site's */
+    /* True for a hook runwarden itself added on an earlier pass over this bundle (a plain
+     * `runwarden hook NAME` of this binary): not the caller's. NULL: none is. */
+    bool (*own_hook)(const char *path, char *const *args);
 } rw_adm_host_t;
 /* Reads the live host: /sys/fs/selinux, /sys/module/apparmor, /proc/1/ns. */
 void rw_adm_host_detect(rw_adm_host_t *h);

@@ -167,12 +167,13 @@ rlimits:
     return 0;
 }
 
-int rw_adm_check_extras(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep)
+int rw_adm_check_extras(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
+                        rw_adm_report_t *rep)
 {
     int r;
     for (size_t i = 0; i < s->n_hooks; i++) {
         const rw_spec_hook_t *hk = &s->hooks[i];
-        bool ok = false;
+        bool ok = h->own_hook && h->own_hook(hk->path, hk->args);
         for (char **a = p->cfg->hook_allowlist; a && *a && !ok; a++)
             ok = fnmatch(*a, hk->path, FNM_PATHNAME) == 0;
         if (ok)

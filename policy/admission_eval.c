@@ -76,7 +76,7 @@ int rw_admission_evaluate(const rw_adm_policy_t *p, rw_spec_t *spec, const rw_ad
         (r = rw_adm_check_mounts(p, spec, host, rep)) < 0 ||
         (r = rw_adm_check_devices(p, spec, rep)) < 0 ||
         (r = rw_adm_check_process(p, spec, rep)) < 0 ||
-        (r = rw_adm_check_limits(p, spec, rep)) < 0 || (r = rw_adm_check_extras(p, spec, rep)) < 0)
+        (r = rw_adm_check_limits(p, spec, rep)) < 0 || (r = rw_adm_check_extras(p, spec, host, rep)) < 0)
         return rw_error_set(err, -r, "admission: out of memory");
     return 0;
 }

@@ -62,7 +62,8 @@ int rw_adm_check_mounts(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_a
 int rw_adm_check_devices(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep);
 int rw_adm_check_process(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep);
 int rw_adm_check_limits(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep);
-int rw_adm_check_extras(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep);
+int rw_adm_check_extras(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
+                        rw_adm_report_t *rep);
 int rw_adm_check_exec_lsm(const rw_adm_policy_t *p, const char *apparmor, const char *label,
                           const rw_adm_host_t *h, rw_adm_report_t *rep);
 int rw_adm_mutate(const rw_adm_policy_t *p, rw_spec_t *s, const rw_adm_host_t *h,

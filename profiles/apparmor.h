@@ -16,11 +16,11 @@
 
 /* What the host offers: the parser, its version, and whether the kernel enforces. */
 typedef struct rw_apparmor_host {
-    char *parser;     /* absolute path of apparmor_parser; NULL when absent */
-    int version;      /* major*100000 + minor*1000 + patch; 0 when unknown */
-    char *parser_id;  /* version and file identity, part of the cache key */
-    bool enabled;     /* /sys/module/apparmor/parameters/enabled says Y and securityfs is up */
-    char *kernel;     /* uname release: compiled policy depends on the kernel's features */
+    char *parser;    /* absolute path of apparmor_parser; NULL when absent */
+    int version;     /* major*100000 + minor*1000 + patch; 0 when unknown */
+    char *parser_id; /* version and file identity, part of the cache key */
+    bool enabled;    /* /sys/module/apparmor/parameters/enabled says Y and securityfs is up */
+    char *kernel;    /* uname release: compiled policy depends on the kernel's features */
     /* `%if exists PATH` in templates; NULL: the host's filesystem */
     bool (*exists)(const char *path);
 } rw_apparmor_host_t;
@@ -66,8 +66,7 @@ bool rw_apparmor_kernel_enabled(void);
 
 /* Generates the tenant's profile (name, text, cache key). */
 int rw_apparmor_generate(const rw_lsm_config_t *c, const rw_lsm_tenant_t *t,
-                         const rw_apparmor_host_t *h, rw_apparmor_profile_t *out,
-                         rw_error_t **err);
+                         const rw_apparmor_host_t *h, rw_apparmor_profile_t *out, rw_error_t **err);
 void rw_apparmor_profile_clear(rw_apparmor_profile_t *p);
 
 /* Runs apparmor_parser on text without loading it; writes the binary to out_path when
@@ -81,7 +80,7 @@ int rw_apparmor_cache_ensure(const rw_lsm_config_t *c, const rw_apparmor_host_t 
 
 /* Kernel side (only when enabled). Loading takes a reference for `owner` (a container key)
  * under a lock; dropping the last reference unloads the profile. */
-int rw_apparmor_load(const rw_lsm_config_t *c, const rw_apparmor_profile_t *p,
-                     const char *owner, rw_error_t **err);
-int rw_apparmor_unref(const rw_lsm_config_t *c, const char *name, const char *owner,
-                      bool kernel, rw_error_t **err);
+int rw_apparmor_load(const rw_lsm_config_t *c, const rw_apparmor_profile_t *p, const char *owner,
+                     rw_error_t **err);
+int rw_apparmor_unref(const rw_lsm_config_t *c, const char *name, const char *owner, bool kernel,
+                      rw_error_t **err);

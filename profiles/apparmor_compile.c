@@ -187,8 +187,8 @@ int rw_apparmor_host_probe(const rw_lsm_config_t *c, bool dry_run, rw_apparmor_h
     /* The version only changes with the binary: remember it per (inode, size, mtime). */
     char ident[160];
     snprintf(ident, sizeof(ident), "%s %llu:%llu %lld %lld.%09ld", found,
-             (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-             (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+             (unsigned long long)st.st_dev, (unsigned long long)st.st_ino, (long long)st.st_size,
+             (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     uint8_t d[RW_SHA256_LEN];
     char hex[RW_SHA256_HEX_LEN + 1];
     rw_sha256(ident, strlen(ident), d);
@@ -220,8 +220,7 @@ int rw_apparmor_host_probe(const rw_lsm_config_t *c, bool dry_run, rw_apparmor_h
             char line[32];
             int n = snprintf(line, sizeof(line), "%d.%d.%d\n", h->version / 100000,
                              (h->version / 1000) % 100, h->version % 1000);
-            (void)rw_file_replace_at(dfd, vname, line, (size_t)n, 0600, geteuid(), getegid(),
-                                     NULL);
+            (void)rw_file_replace_at(dfd, vname, line, (size_t)n, 0600, geteuid(), getegid(), NULL);
         }
     }
     if (asprintf(&h->parser_id, "%d %s", h->version, ident) < 0) {
@@ -251,8 +250,13 @@ int rw_apparmor_compile(const rw_apparmor_host_t *h, const char *text, const cha
     int r = rw_write_all(mfd, text, strlen(text));
     if (r < 0 || lseek(mfd, 0, SEEK_SET) < 0)
         return rw_error_setsys(err, r < 0 ? -r : errno, "cannot stage the profile");
-    const char *args[] = {h->parser,   "--skip-kernel-load", "--skip-cache", "--quiet", "-o",
-                          out_path ? out_path : "/dev/null", NULL};
+    const char *args[] = {h->parser,
+                          "--skip-kernel-load",
+                          "--skip-cache",
+                          "--quiet",
+                          "-o",
+                          out_path ? out_path : "/dev/null",
+                          NULL};
     cleanup_free char *out = NULL;
     int status = 0;
     r = run_parser(h->parser, args, mfd, &out, &status);
@@ -303,8 +307,7 @@ int rw_apparmor_cache_ensure(const rw_lsm_config_t *c, const rw_apparmor_host_t 
     /* The source beside the binary, for review; then publish the binary atomically. */
     char src[RW_SHA256_HEX_LEN + 12];
     snprintf(src, sizeof(src), "%s.profile", p->key);
-    (void)rw_file_replace_at(dfd, src, p->text, strlen(p->text), 0600, geteuid(), getegid(),
-                             NULL);
+    (void)rw_file_replace_at(dfd, src, p->text, strlen(p->text), 0600, geteuid(), getegid(), NULL);
     if (renameat(dfd, tmp, dfd, bin) < 0) {
         int e = errno;
         unlinkat(dfd, tmp, 0);

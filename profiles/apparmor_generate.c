@@ -37,8 +37,7 @@ static char *replace_all(const char *s, const char *from, const char *to)
 }
 
 int rw_apparmor_generate(const rw_lsm_config_t *c, const rw_lsm_tenant_t *t,
-                         const rw_apparmor_host_t *h, rw_apparmor_profile_t *out,
-                         rw_error_t **err)
+                         const rw_apparmor_host_t *h, rw_apparmor_profile_t *out, rw_error_t **err)
 {
     memset(out, 0, sizeof(*out));
     cleanup_free char *tmpl = NULL;
@@ -47,8 +46,7 @@ int rw_apparmor_generate(const rw_lsm_config_t *c, const rw_lsm_tenant_t *t,
     int r = rw_file_read_at(AT_FDCWD, c->apparmor.template_path, RW_APPARMOR_TEMPLATE_MAX, &tmpl,
                             &tlen, NULL, &e);
     if (r < 0) {
-        rw_error_set(err, -r, "AppArmor template %s",
-                     e ? e->msg : c->apparmor.template_path);
+        rw_error_set(err, -r, "AppArmor template %s", e ? e->msg : c->apparmor.template_path);
         rw_error_free(e);
         return r;
     }

@@ -27,8 +27,7 @@ static bool profile_loaded(const char *name)
     cleanup_free char *buf = NULL;
     size_t len = 0;
     /* securityfs files report size 0: rw_file_read_at reads to EOF within the cap */
-    if (rw_file_read_at(AT_FDCWD, AA_FS "/profiles", PROFILES_LIST_MAX, &buf, &len, NULL,
-                        NULL) < 0)
+    if (rw_file_read_at(AT_FDCWD, AA_FS "/profiles", PROFILES_LIST_MAX, &buf, &len, NULL, NULL) < 0)
         return false;
     size_t n = strlen(name);
     for (const char *p = buf; p && *p;) {
@@ -61,8 +60,8 @@ static char *ref_dir(const rw_lsm_config_t *c, const char *name)
     return d;
 }
 
-int rw_apparmor_load(const rw_lsm_config_t *c, const rw_apparmor_profile_t *p,
-                     const char *owner, rw_error_t **err)
+int rw_apparmor_load(const rw_lsm_config_t *c, const rw_apparmor_profile_t *p, const char *owner,
+                     rw_error_t **err)
 {
     if (!safe_component(p->name) || !safe_component(owner))
         return rw_error_set(err, EINVAL, "AppArmor: bad profile or owner name");
@@ -85,8 +84,7 @@ int rw_apparmor_load(const rw_lsm_config_t *c, const rw_apparmor_profile_t *p,
         return 0;
     cleanup_free char *bin = NULL;
     size_t len = 0;
-    int r = rw_file_read_at(AT_FDCWD, p->cache_path, RW_APPARMOR_BINARY_MAX, &bin, &len, NULL,
-                            err);
+    int r = rw_file_read_at(AT_FDCWD, p->cache_path, RW_APPARMOR_BINARY_MAX, &bin, &len, NULL, err);
     if (r < 0)
         return r;
     if ((r = write_fs(AA_FS "/.replace", bin, len)) < 0)
@@ -94,8 +92,8 @@ int rw_apparmor_load(const rw_lsm_config_t *c, const rw_apparmor_profile_t *p,
     return 0;
 }
 
-int rw_apparmor_unref(const rw_lsm_config_t *c, const char *name, const char *owner,
-                      bool kernel, rw_error_t **err)
+int rw_apparmor_unref(const rw_lsm_config_t *c, const char *name, const char *owner, bool kernel,
+                      rw_error_t **err)
 {
     if (!safe_component(name) || !safe_component(owner))
         return rw_error_set(err, EINVAL, "AppArmor: bad profile or owner name");

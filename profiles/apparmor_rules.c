@@ -72,13 +72,12 @@ int rw_apparmor_tenant_rules(const rw_lsm_tenant_t *t, char **ret_rules, char **
     for (char **w = t->read_write; *w && r >= 0; w++) {
         for (char **p = t->deny; *p && r >= 0; p++)
             if (beneath_or_same(*w, *p))
-                r = add_limit(limits, "apparmor: readWrite %s stays denied (beneath deny %s)",
-                              *w, *p);
+                r = add_limit(limits, "apparmor: readWrite %s stays denied (beneath deny %s)", *w,
+                              *p);
         for (char **p = t->read_only; *p && r >= 0; p++)
             if (beneath_or_same(*w, *p))
-                r = add_limit(limits,
-                              "apparmor: readWrite %s stays read-only (beneath readOnly %s)", *w,
-                              *p);
+                r = add_limit(
+                    limits, "apparmor: readWrite %s stays read-only (beneath readOnly %s)", *w, *p);
     }
     if (fclose(f) != 0 && r >= 0)
         r = -ENOMEM;

@@ -65,9 +65,8 @@ static bool frame_active(const frame_t *f)
     return f->parent_active && (f->in_else ? !f->cond : f->cond);
 }
 
-static int directive(const char *d, size_t lineno, const char *file,
-                     const rw_apparmor_vars_t *vars, frame_t *stack, size_t *depth,
-                     bool *active, rw_error_t **err)
+static int directive(const char *d, size_t lineno, const char *file, const rw_apparmor_vars_t *vars,
+                     frame_t *stack, size_t *depth, bool *active, rw_error_t **err)
 {
     if (d[0] == '#')
         return 0;
@@ -81,8 +80,7 @@ static int directive(const char *d, size_t lineno, const char *file,
             bool ge = c[7] == '>';
             int v = 0;
             if (parse_triplet(c + (ge ? 10 : 9), &v) < 0)
-                return rw_error_set(err, EINVAL, "%s:%zu: bad version in '%%%s'", file, lineno,
-                                    d);
+                return rw_error_set(err, EINVAL, "%s:%zu: bad version in '%%%s'", file, lineno, d);
             cond = ge ? vars->parser_version >= v : vars->parser_version < v;
         } else if (strncmp(c, "exists /", 8) == 0 || strncmp(c, "!exists /", 9) == 0) {
             bool neg = c[0] == '!';

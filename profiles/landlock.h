@@ -9,10 +9,10 @@
 #include "../conf/config_lsm.h"
 
 typedef struct rw_landlock_plan {
-    bool needed;   /* the tenant has file rules */
-    int abi;       /* the kernel's Landlock ABI; 0 when unavailable */
-    int abi_errno; /* why it is unavailable (ENOSYS, EOPNOTSUPP) */
-    char **argv;   /* launcher prefix: DEST --abi N --deny P ... --ro P ... --rw P ... -- */
+    bool needed;    /* the tenant has file rules */
+    int abi;        /* the kernel's Landlock ABI; 0 when unavailable */
+    int abi_errno;  /* why it is unavailable (ENOSYS, EOPNOTSUPP) */
+    char **argv;    /* launcher prefix: DEST --abi N --deny P ... --ro P ... --rw P ... -- */
     json_t *report; /* {abi, handled, rules, notEnforced}: for the audit record and `profile` */
 } rw_landlock_plan_t;
 

@@ -219,8 +219,7 @@ int rw_landlock_plan(const rw_lsm_config_t *c, const rw_lsm_tenant_t *t, int abi
     char abuf[16];
     snprintf(abuf, sizeof(abuf), "%d", abi);
     if ((r = strv_push(&out->argv, &n, c->landlock.destination)) < 0 ||
-        (r = strv_push(&out->argv, &n, "--abi")) < 0 ||
-        (r = strv_push(&out->argv, &n, abuf)) < 0)
+        (r = strv_push(&out->argv, &n, "--abi")) < 0 || (r = strv_push(&out->argv, &n, abuf)) < 0)
         return r;
     for (size_t l = 0; l < RW_ARRAY_SIZE(lists); l++)
         for (char **p = lists[l].v; *p; p++)
@@ -231,8 +230,7 @@ int rw_landlock_plan(const rw_lsm_config_t *c, const rw_lsm_tenant_t *t, int abi
         return r;
 
     if (abi < 2 && (r = note(notes, "ABI < 2: renaming or linking a file into another "
-                                    "directory is always refused (stricter than the rules)")) <
-                       0)
+                                    "directory is always refused (stricter than the rules)")) < 0)
         return r;
     if (abi < 3 && (r = note(notes, "ABI < 3: truncate() of read-only files")) < 0)
         return r;

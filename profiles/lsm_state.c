@@ -19,8 +19,7 @@
 
 #define RECORD_MAX (256u << 10)
 
-void rw_lsm_container_key(const char *runtime_root, const char *id,
-                          char out[RW_SHA256_HEX_LEN + 1])
+void rw_lsm_container_key(const char *runtime_root, const char *id, char out[RW_SHA256_HEX_LEN + 1])
 {
     rw_sha256_t c;
     uint8_t d[RW_SHA256_LEN];
@@ -46,8 +45,8 @@ int rw_lsm_open_private_dir(const char *dir, bool create, rw_error_t **err)
     if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
         close(fd);
         return rw_error_set(err, EPERM,
-                            "%s: must be owned by uid %u and not writable by group or others",
-                            dir, (unsigned)geteuid());
+                            "%s: must be owned by uid %u and not writable by group or others", dir,
+                            (unsigned)geteuid());
     }
     return fd;
 }
@@ -110,8 +109,7 @@ static int record_dir(const char *state_dir, bool create, rw_error_t **err)
     return rw_lsm_open_private_dir(d, create, err);
 }
 
-int rw_lsm_record_write(const char *state_dir, const char *key, const json_t *rec,
-                        rw_error_t **err)
+int rw_lsm_record_write(const char *state_dir, const char *key, const json_t *rec, rw_error_t **err)
 {
     cleanup_close int dfd = record_dir(state_dir, true, err);
     if (dfd < 0)
@@ -122,8 +120,7 @@ int rw_lsm_record_write(const char *state_dir, const char *key, const json_t *re
     char name[RW_SHA256_HEX_LEN + 8];
     snprintf(name, sizeof(name), "%s.json", key);
     int r = rw_lsm_replace_at(dfd, name, text, strlen(text));
-    return r < 0 ? rw_error_setsys(err, -r, "%s/containers/%s: cannot write", state_dir, name)
-                 : 0;
+    return r < 0 ? rw_error_setsys(err, -r, "%s/containers/%s: cannot write", state_dir, name) : 0;
 }
 
 int rw_lsm_record_read(const char *state_dir, const char *key, json_t **ret, rw_error_t **err)

@@ -77,13 +77,17 @@ int rw_seccomp_bpf_validate(const struct sock_filter *prog, size_t n, rw_error_t
     for (size_t pc = 0; pc < n; pc++) {
         const struct sock_filter *f = &prog[pc];
         if (!allowed_code(f->code))
-            return rw_error_set(err, EINVAL, "BPF insn %zu: opcode 0x%04x is not allowed in "
-                                "seccomp filters", pc, f->code);
+            return rw_error_set(err, EINVAL,
+                                "BPF insn %zu: opcode 0x%04x is not allowed in "
+                                "seccomp filters",
+                                pc, f->code);
         switch (f->code) {
         case BPF_LD | BPF_W | BPF_ABS:
             if (f->k >= sizeof(struct seccomp_data) || (f->k & 3))
-                return rw_error_set(err, EINVAL, "BPF insn %zu: load at offset %u is outside "
-                                    "seccomp_data or unaligned", pc, f->k);
+                return rw_error_set(err, EINVAL,
+                                    "BPF insn %zu: load at offset %u is outside "
+                                    "seccomp_data or unaligned",
+                                    pc, f->k);
             break;
         case BPF_ALU | BPF_DIV | BPF_K:
             if (f->k == 0)
@@ -131,8 +135,8 @@ int rw_seccomp_bpf_validate(const struct sock_filter *prog, size_t n, rw_error_t
         case BPF_LDX | BPF_MEM:
             if (!(valid & (1u << f->k)))
                 return rw_error_set(err, EINVAL,
-                                    "BPF insn %zu: scratch word %u read before it is written",
-                                    pc, f->k);
+                                    "BPF insn %zu: scratch word %u read before it is written", pc,
+                                    f->k);
             break;
         case BPF_JMP | BPF_JA:
             masks[pc + 1 + f->k] &= valid;

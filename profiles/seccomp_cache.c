@@ -17,9 +17,10 @@
 #include "seccomp_host.h"
 #include "seccomp_lib.h"
 #include "seccomp_oci.h"
+#include "seccomp_sha256.h"
 
 #define STAMP_NAME "libseccomp.stamp"
-#define ENTRY_MAGIC "RWSCBPF1"
+#define ENTRY_MAGIC "RWSCBPF2"
 #define ENTRY_MAX_SIZE (1u << 20)
 
 typedef struct entry_header {
@@ -29,7 +30,8 @@ typedef struct entry_header {
     uint32_t unknown_len;
     uint32_t optimize;
     uint32_t reserved;
-    uint8_t sum[RW_SHA256_LEN]; /* over the header (sum zeroed) and the payload */
+    uint8_t bpf_sha256[RW_SHA256_LEN]; /* of the program alone: the digest audit records name */
+    uint8_t sum[RW_SHA256_LEN];        /* over the header (sum zeroed) and the payload */
 } entry_header_t;
 
 const char *rw_seccomp_cache_result_name(rw_seccomp_cache_result_t r)
@@ -107,8 +109,8 @@ static int open_cache_dir(const rw_seccomp_cache_opts_t *c, char **note)
     struct stat st;
     if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
         close(fd);
-        if (asprintf(note, "%s is not owned by uid %u or is writable by others; not used",
-                     c->dir, (unsigned)geteuid()) < 0)
+        if (asprintf(note, "%s is not owned by uid %u or is writable by others; not used", c->dir,
+                     (unsigned)geteuid()) < 0)
             *note = NULL;
         return -EPERM;
     }
@@ -203,11 +205,11 @@ static int compute_key(const rw_seccomp_oci_t *o, const rw_seccomp_compile_opts_
                      arch ? arch->scmp : "?", copts->optimize, copts->fail_unknown ? 1 : 0);
     if (n < 0 || (size_t)n >= sizeof(head))
         return -ENAMETOOLONG;
-    rw_sha256_t c;
-    rw_sha256_init(&c);
-    rw_sha256_update(&c, head, (size_t)n);
-    rw_sha256_update(&c, canon, clen);
-    rw_sha256_final(&c, key);
+    rw_seccomp_sha256_t c;
+    rw_seccomp_sha256_init(&c);
+    rw_seccomp_sha256_update(&c, head, (size_t)n);
+    rw_seccomp_sha256_update(&c, canon, clen);
+    rw_seccomp_sha256_final(&c, key);
     return 0;
 }
 
@@ -216,11 +218,11 @@ static void entry_sum(const entry_header_t *h, const void *payload, size_t plen,
 {
     entry_header_t copy = *h;
     memset(copy.sum, 0, sizeof(copy.sum));
-    rw_sha256_t c;
-    rw_sha256_init(&c);
-    rw_sha256_update(&c, &copy, sizeof(copy));
-    rw_sha256_update(&c, payload, plen);
-    rw_sha256_final(&c, out);
+    rw_seccomp_sha256_t c;
+    rw_seccomp_sha256_init(&c);
+    rw_seccomp_sha256_update(&c, &copy, sizeof(copy));
+    rw_seccomp_sha256_update(&c, payload, plen);
+    rw_seccomp_sha256_final(&c, out);
 }
 
 /* 1: valid entry loaded into out; 0: absent; -EBADMSG: present but corrupt. */
@@ -255,6 +257,7 @@ static int entry_load(int dirfd, const char *name, const uint8_t key[RW_SHA256_L
     memcpy(out->insns, buf + sizeof(h), ilen);
     out->n = h.n_insns;
     out->optimize = (int)h.optimize;
+    rw_hex(h.bpf_sha256, sizeof(h.bpf_sha256), out->digest);
     /* Unknown names: NUL-terminated strings back to back. */
     const char *u = buf + sizeof(h) + ilen, *end = u + h.unknown_len;
     size_t count = 0;
@@ -284,6 +287,7 @@ static int entry_store(int dirfd, const char *name, const uint8_t key[RW_SHA256_
     h.n_insns = (uint32_t)b->n;
     h.unknown_len = (uint32_t)ulen;
     h.optimize = (uint32_t)b->optimize;
+    rw_seccomp_sha256(b->insns, ilen, h.bpf_sha256);
     cleanup_free char *buf = malloc(sizeof(h) + ilen + ulen);
     if (!buf)
         return -ENOMEM;
@@ -303,7 +307,7 @@ static int entry_store(int dirfd, const char *name, const uint8_t key[RW_SHA256_
 static void finish(rw_seccomp_filter_t *out)
 {
     uint8_t d[RW_SHA256_LEN];
-    rw_sha256(out->insns, out->n * sizeof(struct sock_filter), d);
+    rw_seccomp_sha256(out->insns, out->n * sizeof(struct sock_filter), d);
     rw_hex(d, sizeof(d), out->digest);
 }
 
@@ -374,7 +378,6 @@ int rw_seccomp_filter_get(const rw_seccomp_oci_t *o, const rw_seccomp_compile_op
     r = entry_load(dirfd, name, key, out);
     if (r == 1) {
         out->cache = RW_SECCOMP_CACHE_HIT;
-        finish(out);
         return 0;
     }
     if (r == -ENOMEM)

@@ -34,9 +34,9 @@ typedef struct rw_seccomp_filter {
     size_t n_unknown;
     int optimize;
     rw_seccomp_cache_result_t cache;
-    char *cache_note;                       /* why the cache was not used, or NULL */
-    char key[RW_SHA256_HEX_LEN + 1];        /* cache key */
-    char digest[RW_SHA256_HEX_LEN + 1];     /* SHA-256 of the BPF bytes */
+    char *cache_note;                   /* why the cache was not used, or NULL */
+    char key[RW_SHA256_HEX_LEN + 1];    /* cache key */
+    char digest[RW_SHA256_HEX_LEN + 1]; /* SHA-256 of the BPF bytes */
     char libseccomp_version[32];
 } rw_seccomp_filter_t;
 

@@ -150,8 +150,7 @@ int rw_seccomp_compile(const rw_seccomp_oci_t *o, const rw_seccomp_compile_opts_
             return rw_error_set(err, -r, "seccomp: cannot add architecture %s (%d)",
                                 opts->arch->scmp, r);
         if ((r = lib->arch_remove(g.ctx, SCMP_ARCH_NATIVE)) < 0)
-            return rw_error_set(err, -r, "seccomp: cannot remove the native architecture (%d)",
-                                r);
+            return rw_error_set(err, -r, "seccomp: cannot remove the native architecture (%d)", r);
     }
     for (size_t i = 0; i < o->n_architectures; i++) {
         const rw_seccomp_arch_t *a = rw_seccomp_arch_by_oci(o->architectures[i]);
@@ -159,8 +158,7 @@ int rw_seccomp_compile(const rw_seccomp_oci_t *o, const rw_seccomp_compile_opts_
             return rw_error_set(err, EINVAL, "seccomp unknown architecture %s",
                                 o->architectures[i]);
         if ((r = lib->arch_add(g.ctx, a->token)) < 0 && r != -EEXIST)
-            return rw_error_set(err, -r, "seccomp adding architecture %s failed (%d)", a->scmp,
-                                r);
+            return rw_error_set(err, -r, "seccomp adding architecture %s failed (%d)", a->scmp, r);
     }
     out->optimize = 0;
     if (opts->optimize > 0) {

@@ -171,7 +171,7 @@ size_t rw_seccomp_equiv_host_abis(rw_seccomp_equiv_abi_t *out, size_t max)
     if (strcmp(host->scmp, "SCMP_ARCH_X86_64") == 0) {
         const rw_seccomp_equiv_abi_t x86[] = {
             {host->token, 0, 1024},
-            {host->token, 0x40000000, 1024},                        /* x32 */
+            {host->token, 0x40000000, 1024},                            /* x32 */
             {rw_seccomp_arch_by_scmp("SCMP_ARCH_X86")->token, 0, 1024}, /* i386 */
         };
         for (size_t i = 0; i < 3 && n < max; i++)

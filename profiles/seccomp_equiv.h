@@ -16,8 +16,8 @@ typedef struct rw_seccomp_equiv_abi {
 } rw_seccomp_equiv_abi_t;
 
 typedef struct rw_seccomp_equiv_result {
-    size_t checked;   /* seccomp_data values evaluated on both programs */
-    bool differ;      /* a difference was found (the first one is below) */
+    size_t checked; /* seccomp_data values evaluated on both programs */
+    bool differ;    /* a difference was found (the first one is below) */
     uint32_t arch;
     int nr;
     uint64_t args[6];

@@ -30,9 +30,9 @@ int rw_seccomp_json_keys(json_t *obj, const char *const *allowed, const char *fi
         if (ok)
             continue;
         if (w) {
-            int r = rw_seccomp_warn(w, "seccomp.unknown-key", path,
-                                    "%s: %s.%s: unknown key, ignored by the runtime", file, path,
-                                    key);
+            int r =
+                rw_seccomp_warn(w, "seccomp.unknown-key", path,
+                                "%s: %s.%s: unknown key, ignored by the runtime", file, path, key);
             if (r < 0)
                 return r;
             continue;
@@ -47,8 +47,8 @@ int rw_seccomp_json_keys(json_t *obj, const char *const *allowed, const char *fi
     return 0;
 }
 
-int rw_seccomp_json_uint(json_t *v, uint64_t max, uint64_t *out, const char *file,
-                         const char *path, rw_error_t **err)
+int rw_seccomp_json_uint(json_t *v, uint64_t max, uint64_t *out, const char *file, const char *path,
+                         rw_error_t **err)
 {
     if (!json_is_integer(v))
         return rw_error_set(err, EINVAL, "%s: %s: must be an unsigned integer", file, path);

@@ -16,8 +16,8 @@
 int rw_seccomp_json_keys(json_t *obj, const char *const *allowed, const char *file,
                          const char *path, rw_seccomp_warnings_t *w, rw_error_t **err);
 /* v must be a JSON integer in 0..max. */
-int rw_seccomp_json_uint(json_t *v, uint64_t max, uint64_t *out, const char *file,
-                         const char *path, rw_error_t **err);
+int rw_seccomp_json_uint(json_t *v, uint64_t max, uint64_t *out, const char *file, const char *path,
+                         rw_error_t **err);
 /* v: NULL or null gives an empty list; else an array of non-empty strings. */
 int rw_seccomp_json_strv(json_t *v, char ***out, size_t *n, const char *file, const char *path,
                          rw_error_t **err);

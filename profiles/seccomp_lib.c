@@ -23,7 +23,7 @@ bool rw_seccomp_lib_loaded(void)
         *(void **)&lib.field = dlsym(h, name);                                                     \
         if (!lib.field) {                                                                          \
             dlclose(h);                                                                            \
-            return rw_error_set(err, ENOSYS, "%s: lacks %s (libseccomp 2.5 or later needed)",     \
+            return rw_error_set(err, ENOSYS, "%s: lacks %s (libseccomp 2.5 or later needed)",      \
                                 RW_SECCOMP_LIBNAME, name),                                         \
                    NULL;                                                                           \
         }                                                                                          \

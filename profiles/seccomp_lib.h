@@ -14,8 +14,8 @@
 
 typedef struct rw_seccomp_lib {
     void *handle;
-    char version[32];  /* "2.5.4" */
-    char path[4096];   /* the file the loader picked */
+    char version[32]; /* "2.5.4" */
+    char path[4096];  /* the file the loader picked */
     __typeof__(seccomp_init) *init;
     __typeof__(seccomp_release) *release;
     __typeof__(seccomp_arch_add) *arch_add;

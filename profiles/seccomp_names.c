@@ -69,9 +69,12 @@ uint32_t rw_seccomp_action_value(rw_seccomp_action_t a, uint32_t errno_ret)
 static const struct {
     const char *name, *symbol;
 } op_names[] = {
-    [RW_SCMP_CMP_NE] = {"SCMP_CMP_NE", "!="}, [RW_SCMP_CMP_LT] = {"SCMP_CMP_LT", "<"},
-    [RW_SCMP_CMP_LE] = {"SCMP_CMP_LE", "<="}, [RW_SCMP_CMP_EQ] = {"SCMP_CMP_EQ", "=="},
-    [RW_SCMP_CMP_GE] = {"SCMP_CMP_GE", ">="}, [RW_SCMP_CMP_GT] = {"SCMP_CMP_GT", ">"},
+    [RW_SCMP_CMP_NE] = {"SCMP_CMP_NE", "!="},
+    [RW_SCMP_CMP_LT] = {"SCMP_CMP_LT", "<"},
+    [RW_SCMP_CMP_LE] = {"SCMP_CMP_LE", "<="},
+    [RW_SCMP_CMP_EQ] = {"SCMP_CMP_EQ", "=="},
+    [RW_SCMP_CMP_GE] = {"SCMP_CMP_GE", ">="},
+    [RW_SCMP_CMP_GT] = {"SCMP_CMP_GT", ">"},
     [RW_SCMP_CMP_MASKED_EQ] = {"SCMP_CMP_MASKED_EQ", "&="},
 };
 
@@ -205,31 +208,34 @@ const rw_seccomp_arch_t *rw_seccomp_arch_host(void)
 #endif
 }
 
-#define E(n) {#n, n}
+#define E(n)                                                                                       \
+    {                                                                                              \
+#n, n                                                                                      \
+    }
 static const struct {
     const char *name;
     uint32_t value;
 } errno_table[] = {
-    E(EPERM),        E(ENOENT),          E(ESRCH),           E(EIO),
-    E(ENXIO),        E(E2BIG),           E(ENOEXEC),         E(EBADF),
-    E(ECHILD),       E(EDEADLK),         E(ENOMEM),          E(EACCES),
-    E(EFAULT),       E(ENOTBLK),         E(EBUSY),           E(EEXIST),
-    E(EXDEV),        E(ENODEV),          E(ENOTDIR),         E(EISDIR),
-    E(EINVAL),       E(ENFILE),          E(EMFILE),          E(ENOTTY),
-    E(ETXTBSY),      E(EFBIG),           E(ENOSPC),          E(ESPIPE),
-    E(EROFS),        E(EMLINK),          E(EPIPE),           E(EDOM),
-    E(ERANGE),       E(EAGAIN),          E(EINPROGRESS),     E(EALREADY),
-    E(ENOTSOCK),     E(EDESTADDRREQ),    E(EMSGSIZE),        E(EPROTOTYPE),
-    E(ENOPROTOOPT),  E(EPROTONOSUPPORT), E(ESOCKTNOSUPPORT), E(EOPNOTSUPP),
-    E(EPFNOSUPPORT), E(EAFNOSUPPORT),    E(EADDRINUSE),      E(EADDRNOTAVAIL),
-    E(ENETDOWN),     E(ENETUNREACH),     E(ENETRESET),       E(ECONNABORTED),
-    E(ECONNRESET),   E(ENOBUFS),         E(EISCONN),         E(ENOTCONN),
-    E(ESHUTDOWN),    E(ETOOMANYREFS),    E(ETIMEDOUT),       E(ECONNREFUSED),
-    E(ELOOP),        E(ENAMETOOLONG),    E(EHOSTDOWN),       E(EHOSTUNREACH),
-    E(ENOTEMPTY),    E(EUSERS),          E(EDQUOT),          E(ESTALE),
-    E(EREMOTE),      E(ENOLCK),          E(ENOSYS),          E(EILSEQ),
-    E(ENOMEDIUM),    E(EMEDIUMTYPE),     E(EOVERFLOW),       E(ECANCELED),
-    E(EIDRM),        E(ENOMSG),          E(ENOTSUP),         E(EBADMSG),
+    E(EPERM),           E(ENOENT),          E(ESRCH),           E(EIO),
+    E(ENXIO),           E(E2BIG),           E(ENOEXEC),         E(EBADF),
+    E(ECHILD),          E(EDEADLK),         E(ENOMEM),          E(EACCES),
+    E(EFAULT),          E(ENOTBLK),         E(EBUSY),           E(EEXIST),
+    E(EXDEV),           E(ENODEV),          E(ENOTDIR),         E(EISDIR),
+    E(EINVAL),          E(ENFILE),          E(EMFILE),          E(ENOTTY),
+    E(ETXTBSY),         E(EFBIG),           E(ENOSPC),          E(ESPIPE),
+    E(EROFS),           E(EMLINK),          E(EPIPE),           E(EDOM),
+    E(ERANGE),          E(EAGAIN),          E(EINPROGRESS),     E(EALREADY),
+    E(ENOTSOCK),        E(EDESTADDRREQ),    E(EMSGSIZE),        E(EPROTOTYPE),
+    E(ENOPROTOOPT),     E(EPROTONOSUPPORT), E(ESOCKTNOSUPPORT), E(EOPNOTSUPP),
+    E(EPFNOSUPPORT),    E(EAFNOSUPPORT),    E(EADDRINUSE),      E(EADDRNOTAVAIL),
+    E(ENETDOWN),        E(ENETUNREACH),     E(ENETRESET),       E(ECONNABORTED),
+    E(ECONNRESET),      E(ENOBUFS),         E(EISCONN),         E(ENOTCONN),
+    E(ESHUTDOWN),       E(ETOOMANYREFS),    E(ETIMEDOUT),       E(ECONNREFUSED),
+    E(ELOOP),           E(ENAMETOOLONG),    E(EHOSTDOWN),       E(EHOSTUNREACH),
+    E(ENOTEMPTY),       E(EUSERS),          E(EDQUOT),          E(ESTALE),
+    E(EREMOTE),         E(ENOLCK),          E(ENOSYS),          E(EILSEQ),
+    E(ENOMEDIUM),       E(EMEDIUMTYPE),     E(EOVERFLOW),       E(ECANCELED),
+    E(EIDRM),           E(ENOMSG),          E(ENOTSUP),         E(EBADMSG),
     E(ENOTRECOVERABLE), E(EOWNERDEAD),
 };
 #undef E
@@ -274,20 +280,47 @@ int rw_seccomp_flag_parse(const char *s, uint32_t *out)
 bool rw_seccomp_cap_known(const char *name)
 {
     static const char *const caps[] = {
-        "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH",
-        "CAP_FOWNER",          "CAP_FSETID",         "CAP_KILL",
-        "CAP_SETGID",          "CAP_SETUID",         "CAP_SETPCAP",
-        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",
-        "CAP_IPC_OWNER",       "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",
-        "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",     "CAP_SYS_PACCT",
-        "CAP_SYS_ADMIN",       "CAP_SYS_BOOT",       "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",
-        "CAP_MKNOD",           "CAP_LEASE",          "CAP_AUDIT_WRITE",
-        "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",        "CAP_MAC_OVERRIDE",
-        "CAP_MAC_ADMIN",       "CAP_SYSLOG",         "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",
-        "CAP_BPF",             "CAP_CHECKPOINT_RESTORE",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
     };
     for (size_t i = 0; i < RW_ARRAY_SIZE(caps); i++)
         if (strcmp(caps[i], name) == 0)

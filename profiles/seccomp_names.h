@@ -62,10 +62,10 @@ const char *rw_seccomp_op_name(rw_seccomp_op_t op);
 const char *rw_seccomp_op_symbol(rw_seccomp_op_t op);
 
 typedef struct rw_seccomp_arch {
-    const char *scmp;      /* "SCMP_ARCH_X86_64" */
+    const char *scmp;       /* "SCMP_ARCH_X86_64" */
     const char *libseccomp; /* "x86_64", what seccomp_arch_resolve_name() takes */
-    const char *native;    /* "amd64", libseccomp-golang's name, used by includes.arches */
-    uint32_t token;        /* AUDIT_ARCH_* as libseccomp uses it */
+    const char *native;     /* "amd64", libseccomp-golang's name, used by includes.arches */
+    uint32_t token;         /* AUDIT_ARCH_* as libseccomp uses it */
 } rw_seccomp_arch_t;
 
 /* By "SCMP_ARCH_X86_64". */

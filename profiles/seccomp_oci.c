@@ -10,9 +10,10 @@
 #include "../common/cleanup.h"
 #include "../common/json.h"
 #include "seccomp_json.h"
+#include "seccomp_sha256.h"
 
-static int read_errno_ret(json_t *v, const char *file, const char *path, bool *has,
-                          uint32_t *out, rw_error_t **err)
+static int read_errno_ret(json_t *v, const char *file, const char *path, bool *has, uint32_t *out,
+                          rw_error_t **err)
 {
     *has = false;
     if (rw_seccomp_json_absent(v))
@@ -62,8 +63,8 @@ static int read_rule(json_t *v, const char *file, const char *path, rw_seccomp_r
         return r;
     if (rule->n_names == 0 &&
         (r = rw_seccomp_warn(w, "seccomp.rule-without-names", path,
-                             "%s: %s: the rule lists no syscall and has no effect", file,
-                             path)) < 0)
+                             "%s: %s: the rule lists no syscall and has no effect", file, path)) <
+            0)
         return r;
     rw_seccomp_path(p, "%s.action", path);
     if ((r = read_action(json_object_get(v, "action"), file, p, &rule->action, err)) < 0)
@@ -135,9 +136,9 @@ static int read_rule(json_t *v, const char *file, const char *path, rw_seccomp_r
 int rw_seccomp_oci_parse(json_t *sec, const char *file, const char *path, rw_seccomp_oci_t **ret,
                          rw_seccomp_warnings_t *w, rw_error_t **err)
 {
-    static const char *const keys[] = {"defaultAction", "defaultErrnoRet",  "architectures",
-                                       "flags",         "listenerPath",     "listenerMetadata",
-                                       "syscalls",      NULL};
+    static const char *const keys[] = {
+        "defaultAction", "defaultErrnoRet",  "architectures", "flags",
+        "listenerPath",  "listenerMetadata", "syscalls",      NULL};
     int r = rw_seccomp_json_keys(sec, keys, file, path, w, err);
     if (r < 0)
         return r;
@@ -146,8 +147,8 @@ int rw_seccomp_oci_parse(json_t *sec, const char *file, const char *path, rw_sec
         return -ENOMEM;
     char p[RW_SECCOMP_PATH_MAX];
     rw_seccomp_path(p, "%s.defaultAction", path);
-    if ((r = read_action(json_object_get(sec, "defaultAction"), file, p, &o->default_action,
-                         err)) < 0)
+    if ((r = read_action(json_object_get(sec, "defaultAction"), file, p, &o->default_action, err)) <
+        0)
         return r;
     rw_seccomp_path(p, "%s.defaultErrnoRet", path);
     if ((r = read_errno_ret(json_object_get(sec, "defaultErrnoRet"), file, p,
@@ -191,8 +192,7 @@ int rw_seccomp_oci_parse(json_t *sec, const char *file, const char *path, rw_sec
             return -ENOMEM;
     }
     rw_seccomp_path(p, "%s.listenerMetadata", path);
-    if ((r = rw_seccomp_json_str(json_object_get(sec, "listenerMetadata"), &s, file, p, err)) <
-        0)
+    if ((r = rw_seccomp_json_str(json_object_get(sec, "listenerMetadata"), &s, file, p, err)) < 0)
         return r;
     if (s && *s && !(o->listener_metadata = strdup(s)))
         return -ENOMEM;
@@ -237,8 +237,8 @@ json_t *rw_seccomp_oci_to_json(const rw_seccomp_oci_t *o)
     if (o->has_default_errno_ret)
         r |= json_object_set_new(j, "defaultErrnoRet", json_integer(o->default_errno_ret));
     if (o->n_architectures)
-        r |= json_object_set_new(j, "architectures", strv_json(o->architectures,
-                                                               o->n_architectures));
+        r |= json_object_set_new(j, "architectures",
+                                 strv_json(o->architectures, o->n_architectures));
     if (o->n_flags)
         r |= json_object_set_new(j, "flags", strv_json(o->flags, o->n_flags));
     if (o->listener_path)
@@ -255,8 +255,7 @@ json_t *rw_seccomp_oci_to_json(const rw_seccomp_oci_t *o)
             if (!e)
                 break;
             r |= json_object_set_new(e, "names", strv_json(ru->names, ru->n_names));
-            r |= json_object_set_new(e, "action",
-                                     json_string(rw_seccomp_action_name(ru->action)));
+            r |= json_object_set_new(e, "action", json_string(rw_seccomp_action_name(ru->action)));
             if (ru->has_errno_ret)
                 r |= json_object_set_new(e, "errnoRet", json_integer(ru->errno_ret));
             if (ru->n_args) {
@@ -385,7 +384,7 @@ int rw_seccomp_oci_digest(const rw_seccomp_oci_t *o, char out[RW_SHA256_HEX_LEN 
     if (r < 0)
         return r;
     uint8_t d[RW_SHA256_LEN];
-    rw_sha256(buf, len, d);
+    rw_seccomp_sha256(buf, len, d);
     rw_hex(d, sizeof(d), out);
     return 0;
 }

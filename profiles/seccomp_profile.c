@@ -13,6 +13,7 @@
 #include "../common/fileio.h"
 #include "../common/json.h"
 #include "seccomp_json.h"
+#include "seccomp_sha256.h"
 
 int rw_seccomp_dialect_parse(const char *s, rw_seccomp_dialect_t *out)
 {
@@ -198,8 +199,8 @@ static int read_arch_list(reader_t *rd, json_t *v, const char *path, char ***out
                                 "resolve; leave the list out to mean the native one",
                                 rd->file, path, i);
         if (!rw_seccomp_arch_by_oci(a))
-            return rw_error_set(rd->err, EINVAL, "%s: %s[%zu]: unknown architecture '%s'",
-                                rd->file, path, i, a);
+            return rw_error_set(rd->err, EINVAL, "%s: %s[%zu]: unknown architecture '%s'", rd->file,
+                                path, i, a);
     }
     return 0;
 }
@@ -225,8 +226,8 @@ static int read_filter(reader_t *rd, json_t *v, const char *path, rw_seccomp_con
                                  rd->file, p, i, f->caps[i])) < 0)
             return r;
     rw_seccomp_path(p, "%s.arches", path);
-    if ((r = rw_seccomp_json_strv(json_object_get(v, "arches"), &f->arches, &f->n_arches,
-                                  rd->file, p, rd->err)) < 0)
+    if ((r = rw_seccomp_json_strv(json_object_get(v, "arches"), &f->arches, &f->n_arches, rd->file,
+                                  p, rd->err)) < 0)
         return r;
     for (size_t i = 0; i < f->n_arches; i++)
         if (!rw_seccomp_arch_by_native(f->arches[i]) &&
@@ -237,8 +238,7 @@ static int read_filter(reader_t *rd, json_t *v, const char *path, rw_seccomp_con
             return r;
     rw_seccomp_path(p, "%s.minKernel", path);
     const char *mk = NULL;
-    if ((r = rw_seccomp_json_str(json_object_get(v, "minKernel"), &mk, rd->file, p, rd->err)) <
-        0)
+    if ((r = rw_seccomp_json_str(json_object_get(v, "minKernel"), &mk, rd->file, p, rd->err)) < 0)
         return r;
     if (mk && *mk) {
         if (rw_seccomp_min_kernel_parse(mk, &f->min_kernel_major, &f->min_kernel_minor) < 0)
@@ -329,7 +329,7 @@ static int read_args(reader_t *rd, json_t *v, const char *path, rw_seccomp_block
 
 static int read_block(reader_t *rd, json_t *v, size_t idx, rw_seccomp_block_t *b)
 {
-    static const char *const keys[] = {"name",     "names",    "action",   "args", "comment",
+    static const char *const keys[] = {"name",     "names",    "action",   "args",  "comment",
                                        "includes", "excludes", "errnoRet", "errno", NULL};
     if (asprintf(&b->path, "$.syscalls[%zu]", idx) < 0) {
         b->path = NULL;
@@ -347,8 +347,8 @@ static int read_block(reader_t *rd, json_t *v, size_t idx, rw_seccomp_block_t *b
     if (name && *name && !(b->name = strdup(name)))
         return -ENOMEM;
     rw_seccomp_path(p, "%s.names", path);
-    if ((r = rw_seccomp_json_strv(json_object_get(v, "names"), &b->names, &b->n_names, rd->file,
-                                  p, rd->err)) < 0)
+    if ((r = rw_seccomp_json_strv(json_object_get(v, "names"), &b->names, &b->n_names, rd->file, p,
+                                  rd->err)) < 0)
         return r;
     if (b->name && b->n_names > 0)
         return rw_error_set(rd->err, EINVAL,
@@ -367,16 +367,15 @@ static int read_block(reader_t *rd, json_t *v, size_t idx, rw_seccomp_block_t *b
     if ((r = read_action(rd, json_object_get(v, "action"), p, &has, &b->action)) < 0)
         return r;
     if (!has)
-        return rw_error_set(rd->err, EINVAL, "%s: %s: required (an SCMP_ACT_* name)", rd->file,
-                            p);
+        return rw_error_set(rd->err, EINVAL, "%s: %s: required (an SCMP_ACT_* name)", rd->file, p);
 
     rw_seccomp_path(p, "%s.errnoRet", path);
     if ((r = read_errno_ret(rd, json_object_get(v, "errnoRet"), p, &b->has_errno_ret,
                             &b->errno_ret)) < 0)
         return r;
     rw_seccomp_path(p, "%s.errno", path);
-    if ((r = read_errno_name(rd, json_object_get(v, "errno"), p, &b->has_errno,
-                             &b->errno_value)) < 0)
+    if ((r = read_errno_name(rd, json_object_get(v, "errno"), p, &b->has_errno, &b->errno_value)) <
+        0)
         return r;
     if (b->has_errno && b->has_errno_ret && b->errno_value != b->errno_ret &&
         (r = rw_seccomp_warn(rd->w, "seccomp.errno-ret-shadowed", path,
@@ -394,8 +393,8 @@ static int read_block(reader_t *rd, json_t *v, size_t idx, rw_seccomp_block_t *b
         return r;
     rw_seccomp_path(p, "%s.comment", path);
     const char *comment = NULL;
-    if ((r = rw_seccomp_json_str(json_object_get(v, "comment"), &comment, rd->file, p,
-                                 rd->err)) < 0)
+    if ((r = rw_seccomp_json_str(json_object_get(v, "comment"), &comment, rd->file, p, rd->err)) <
+        0)
         return r;
     rw_seccomp_path(p, "%s.includes", path);
     if ((r = read_filter(rd, json_object_get(v, "includes"), p, &b->includes)) < 0)
@@ -451,7 +450,7 @@ static int read_arch_map(reader_t *rd, json_t *v, rw_seccomp_profile_t *p)
 static int read_top(reader_t *rd, json_t *doc, rw_seccomp_profile_t *p)
 {
     static const char *const keys[] = {
-        "defaultAction", "defaultErrnoRet", "defaultErrno",  "architectures",    "archMap",
+        "defaultAction", "defaultErrnoRet", "defaultErrno", "architectures",    "archMap",
         "syscalls",      "flags",           "listenerPath", "listenerMetadata", NULL};
     int r = rw_seccomp_json_keys(doc, keys, rd->file, "$", NULL, rd->err);
     if (r < 0)
@@ -483,8 +482,8 @@ static int read_top(reader_t *rd, json_t *doc, rw_seccomp_profile_t *p)
                             "podman refuses this, use one of them",
                             rd->file);
 
-    if ((r = rw_seccomp_json_strv(json_object_get(doc, "flags"), &p->flags, &p->n_flags,
-                                  rd->file, "$.flags", rd->err)) < 0)
+    if ((r = rw_seccomp_json_strv(json_object_get(doc, "flags"), &p->flags, &p->n_flags, rd->file,
+                                  "$.flags", rd->err)) < 0)
         return r;
     for (size_t i = 0; i < p->n_flags; i++) {
         uint32_t fv = 0;
@@ -557,8 +556,7 @@ int rw_seccomp_profile_parse(const char *buf, size_t len, const char *file,
     if (!doc)
         return -EINVAL;
     if (!json_is_object(doc))
-        return rw_error_set(err, EINVAL, "%s: $: a seccomp profile must be a JSON object",
-                            file);
+        return rw_error_set(err, EINVAL, "%s: $: a seccomp profile must be a JSON object", file);
     rw_seccomp_profile_t *p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
@@ -566,7 +564,7 @@ int rw_seccomp_profile_parse(const char *buf, size_t len, const char *file,
     if (!(p->file = strdup(file)))
         return -ENOMEM;
     p->dialect = dialect;
-    rw_sha256(buf, len, p->sha256);
+    rw_seccomp_sha256(buf, len, p->sha256);
     reader_t rd = {file, dialect, w, err};
     int r = read_top(&rd, doc, p);
     if (r < 0)
@@ -576,8 +574,7 @@ int rw_seccomp_profile_parse(const char *buf, size_t len, const char *file,
 }
 
 int rw_seccomp_profile_load(const char *path, rw_seccomp_dialect_t dialect,
-                            rw_seccomp_profile_t **ret, rw_seccomp_warnings_t *w,
-                            rw_error_t **err)
+                            rw_seccomp_profile_t **ret, rw_seccomp_warnings_t *w, rw_error_t **err)
 {
     cleanup_free char *buf = NULL;
     size_t len = 0;

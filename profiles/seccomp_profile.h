@@ -76,8 +76,7 @@ int rw_seccomp_profile_parse(const char *buf, size_t len, const char *file,
                              rw_seccomp_warnings_t *w, rw_error_t **err);
 /* Reads (regular file, final component not a symlink, bounded size) and parses. */
 int rw_seccomp_profile_load(const char *path, rw_seccomp_dialect_t dialect,
-                            rw_seccomp_profile_t **ret, rw_seccomp_warnings_t *w,
-                            rw_error_t **err);
+                            rw_seccomp_profile_t **ret, rw_seccomp_warnings_t *w, rw_error_t **err);
 void rw_seccomp_profile_free(rw_seccomp_profile_t *p);
 static inline void rw_seccomp_profile_freep(rw_seccomp_profile_t **p)
 {

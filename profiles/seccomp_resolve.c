@@ -15,8 +15,8 @@ static const char *const containers_archmap_natives[] = {
 /* moby's table; its "mips3l64n32" and "mipsle" keys never match a libseccomp name, so
  * mipsel64n32 and mipsel are absent here on purpose. */
 static const char *const moby_archmap_natives[] = {
-    "x86",   "amd64",   "arm",     "arm64", "mips64", "mips64n32", "mipsel64",
-    "ppc",   "ppc64",   "ppc64le", "riscv64", "s390", "s390x",     NULL};
+    "x86", "amd64", "arm",     "arm64",   "mips64", "mips64n32", "mipsel64",
+    "ppc", "ppc64", "ppc64le", "riscv64", "s390",   "s390x",     NULL};
 
 static bool in_strv(char *const *v, const char *s)
 {
@@ -160,9 +160,8 @@ static int expand_arch_map(ctx_t *c, rw_seccomp_oci_t *o, rw_seccomp_warnings_t 
     const rw_seccomp_profile_t *p = c->p;
     if (!p->n_arch_map)
         return 0;
-    const char *const *natives = p->dialect == RW_SECCOMP_DIALECT_MOBY
-                                     ? moby_archmap_natives
-                                     : containers_archmap_natives;
+    const char *const *natives =
+        p->dialect == RW_SECCOMP_DIALECT_MOBY ? moby_archmap_natives : containers_archmap_natives;
     const rw_seccomp_arch_t *self = rw_seccomp_arch_by_native(c->arch);
     if (self && in_list(natives, c->arch)) {
         for (size_t i = 0; i < p->n_arch_map; i++) {

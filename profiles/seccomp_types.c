@@ -25,8 +25,8 @@ void rw_seccomp_oci_free(rw_seccomp_oci_t *o)
     free(o);
 }
 
-int rw_seccomp_warn(rw_seccomp_warnings_t *w, const char *rule, const char *path,
-                    const char *fmt, ...)
+int rw_seccomp_warn(rw_seccomp_warnings_t *w, const char *rule, const char *path, const char *fmt,
+                    ...)
 {
     if (!w)
         return 0;

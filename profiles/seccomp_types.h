@@ -59,6 +59,6 @@ typedef struct rw_seccomp_warnings {
 } rw_seccomp_warnings_t;
 
 /* Adds a warning; w may be NULL (warning dropped). Returns 0 or -ENOMEM. */
-int rw_seccomp_warn(rw_seccomp_warnings_t *w, const char *rule, const char *path,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int rw_seccomp_warn(rw_seccomp_warnings_t *w, const char *rule, const char *path, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
 void rw_seccomp_warnings_clear(rw_seccomp_warnings_t *w);

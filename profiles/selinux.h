@@ -27,8 +27,7 @@ int rw_selinux_contexts_parse(const char *buf, size_t len, rw_selinux_contexts_t
                               rw_error_t **err);
 /* configured, else the containers contexts file, else lxc_contexts of the policy named in
  * /etc/selinux/config. No file at all is not an error (out->path NULL, no labels). */
-int rw_selinux_contexts_load(const char *configured, rw_selinux_contexts_t *out,
-                             rw_error_t **err);
+int rw_selinux_contexts_load(const char *configured, rw_selinux_contexts_t *out, rw_error_t **err);
 void rw_selinux_contexts_clear(rw_selinux_contexts_t *c);
 const char *rw_selinux_contexts_get(const rw_selinux_contexts_t *c, const char *key);
 

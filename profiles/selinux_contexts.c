@@ -48,8 +48,7 @@ static int set_key(rw_selinux_contexts_t *c, const char *k, size_t kl, const cha
         }
     if (c->n >= RW_SELINUX_MAX_KEYS) {
         free(val);
-        return rw_error_set(err, E2BIG, "SELinux contexts: more than %d keys",
-                            RW_SELINUX_MAX_KEYS);
+        return rw_error_set(err, E2BIG, "SELinux contexts: more than %d keys", RW_SELINUX_MAX_KEYS);
     }
     char *key = strndup(k, kl);
     if (!key) {
@@ -136,8 +135,7 @@ static char *policy_type(void)
     return NULL;
 }
 
-int rw_selinux_contexts_load(const char *configured, rw_selinux_contexts_t *out,
-                             rw_error_t **err)
+int rw_selinux_contexts_load(const char *configured, rw_selinux_contexts_t *out, rw_error_t **err)
 {
     memset(out, 0, sizeof(*out));
     cleanup_free char *lxc = NULL, *type = NULL;

@@ -83,8 +83,8 @@ static int pool_open(const rw_mcs_pool_t *p, pool_fds_t *f, rw_error_t **err)
     for (size_t i = 0; i < 2; i++) {
         if (mkdirat(f->dir, subs[i], 0700) < 0 && errno != EEXIST)
             r = rw_error_setsys(err, errno, "%s/%s: cannot create", p->dir, subs[i]);
-        else if ((*slots[i] = openat(f->dir, subs[i],
-                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        else if ((*slots[i] =
+                      openat(f->dir, subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
             r = rw_error_setsys(err, errno, "%s/%s: cannot open", p->dir, subs[i]);
         if (r < 0) {
             pool_close(f);
@@ -290,8 +290,8 @@ static bool pair_usable(const rw_mcs_pool_t *p, unsigned a, unsigned b)
     return a < b && a >= p->cat_min && b <= p->cat_max && !(a == 1022 && b == 1023);
 }
 
-static int claim(const rw_mcs_pool_t *p, pool_fds_t *f, unsigned a, unsigned b,
-                 const char *root, const char *id, char **ret_level, rw_error_t **err)
+static int claim(const rw_mcs_pool_t *p, pool_fds_t *f, unsigned a, unsigned b, const char *root,
+                 const char *id, char **ret_level, rw_error_t **err)
 {
     char name[PAIR_NAME_MAX];
     pair_name(a, b, name);
@@ -343,8 +343,7 @@ int rw_mcs_allocate(const rw_mcs_pool_t *p, const char *root, const char *id, ch
         r = claim(p, &f, a, b, root, id, ret_level, err);
         if (r != -EEXIST) {
             pool_close(&f);
-            return r < 0 ? rw_error_setsys(err, -r, "MCS: cannot reserve a pair in %s", p->dir)
-                         : 0;
+            return r < 0 ? rw_error_setsys(err, -r, "MCS: cannot reserve a pair in %s", p->dir) : 0;
         }
     }
     /* Nearly full: reclaim what is stale, then take the first free pair in order. */
@@ -360,8 +359,7 @@ int rw_mcs_allocate(const rw_mcs_pool_t *p, const char *root, const char *id, ch
             r = claim(p, &f, a, b, root, id, ret_level, err);
             if (r != -EEXIST) {
                 pool_close(&f);
-                return r < 0 ? rw_error_setsys(err, -r, "MCS: cannot reserve a pair in %s",
-                                               p->dir)
+                return r < 0 ? rw_error_setsys(err, -r, "MCS: cannot reserve a pair in %s", p->dir)
                              : 0;
             }
         }

@@ -139,6 +139,9 @@ int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant
     {
         cleanup_close int lock = rw_bpf_lock(c, "host.lock", true, &why);
         r = lock < 0 ? lock : rw_bpf_host_ensure(c, host, &why);
+        int gone = 0;
+        if (r >= 0 && rw_bpf_gc(c, &gone) == 0 && gone > 0)
+            json_object_set_new(rec, "releasedStale", json_integer(gone));
     }
     if (r >= 0)
         r = rw_bpf_cgroup2_mount(&mnt, &why);

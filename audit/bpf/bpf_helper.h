@@ -55,6 +55,8 @@ int rw_bpf_lock(const rw_bpf_ctx_t *c, const char *name, bool wait, rw_error_t *
  * refused (required) or failed. The audit record is written in every case it can be. */
 int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant, rw_error_t **err);
 int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err);
+/* Releases every container whose state outlived its cgroup (no poststop ran). */
+int rw_bpf_gc(rw_bpf_ctx_t *c, int *ret_released);
 /* Detaches runwarden's programs (named rw_*) from a cgroup directory fd. Returns how many. */
 int rw_bpf_detach_all(int cgroup_fd);
 

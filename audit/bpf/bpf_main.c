@@ -32,6 +32,7 @@ static void usage(FILE *f)
                "       runwarden-bpf release --id ID [--config FILE]\n"
                "       runwarden-bpf follow [--container ID] [--json] [--config FILE]\n"
                "       runwarden-bpf status [--config FILE]\n"
+               "       runwarden-bpf gc [--config FILE]\n"
                "       runwarden-bpf unload [--force] [--config FILE]\n");
 }
 
@@ -172,6 +173,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "runwarden: error: audit follow: %s\n", err ? err->msg : strerror(-r));
             rc = 1;
         }
+    } else if (strcmp(cmd, "gc") == 0) {
+        int gone = 0;
+        rw_bpf_gc(&c, &gone);
+        printf("released %d stale container(s)\n", gone);
     } else if (strcmp(cmd, "status") == 0) {
         rc = status(&c) < 0 ? 1 : 0;
     } else if (strcmp(cmd, "unload") == 0) {

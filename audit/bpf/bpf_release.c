@@ -1,6 +1,7 @@
 /* Releasing one container after it stopped: make sure its events are out of the ring buffer
  * (drain them here, or let a running `audit follow` catch up), record its exact counters,
  * and forget it (map entries, state file, any program still on a surviving cgroup). */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,17 +110,29 @@ static json_t *counters_json(const struct rw_bpf_counters *k)
         "lost", (json_int_t)k->lost);
 }
 
-int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err)
+/* by_gc: the container's cgroup is gone and its poststop never ran (the runtime failed
+ * after createRuntime, or the hook was killed); its queued events are left to the next
+ * drain rather than drained by whatever container start noticed it. */
+static int release(rw_bpf_ctx_t *c, const char *id, bool by_gc, rw_error_t **err)
 {
     cleanup_json json_t *st = NULL;
     int r = rw_bpf_state_read(c, id, &st, NULL);
     if (r < 0)
         return 0; /* never attached (disabled, refused, or released already) */
+    json_t *events = by_gc ? json_string("left to the next drain: released without its "
+                                         "poststop hook (the cgroup was gone)")
+                           : collect_events(c);
+    /* One summary per container: a poststop and a gc may meet here. */
+    cleanup_close int lock = rw_bpf_lock(c, "release.lock", true, NULL);
+    json_decref(st);
+    st = NULL;
+    if (rw_bpf_state_read(c, id, &st, NULL) < 0) {
+        json_decref(events);
+        return 0;
+    }
     json_int_t cgid_j = json_integer_value(json_object_get(st, "cgroupId"));
     const char *rel = json_string_value(json_object_get(st, "cgroup"));
     uint64_t cgid = (uint64_t)cgid_j;
-
-    json_t *events = collect_events(c);
 
     /* A cgroup that outlives its container (kept by the engine) must not keep our programs. */
     int detached = 0;
@@ -158,5 +171,47 @@ int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err)
     if (tfd >= 0)
         bpf_map_delete_elem(tfd, &cgid);
     rw_bpf_state_remove(c, id);
+    return 0;
+}
+
+int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err)
+{
+    return release(c, id, false, err);
+}
+
+int rw_bpf_gc(rw_bpf_ctx_t *c, int *ret_released)
+{
+    int released = 0;
+    cleanup_free char *mnt = NULL;
+    if (rw_bpf_cgroup2_mount(&mnt, NULL) < 0)
+        return 0;
+    DIR *d = opendir(c->ec.state_dir);
+    if (!d)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+            continue;
+        char id[160];
+        snprintf(id, sizeof(id), "%.*s", (int)(n - 5), de->d_name);
+        cleanup_json json_t *st = NULL;
+        if (rw_bpf_state_read(c, id, &st, NULL) < 0)
+            continue;
+        const char *rel = json_string_value(json_object_get(st, "cgroup"));
+        uint64_t cgid = (uint64_t)json_integer_value(json_object_get(st, "cgroupId"));
+        int fd = -1;
+        uint64_t now_id = 0;
+        if (rel && rw_bpf_cgroup_open(mnt, rel, &fd, &now_id, NULL) == 0) {
+            close(fd);
+            if (now_id == cgid)
+                continue; /* alive */
+        }
+        if (release(c, id, true, NULL) == 0)
+            released++;
+    }
+    closedir(d);
+    if (ret_released)
+        *ret_released = released;
     return 0;
 }

@@ -62,12 +62,12 @@ static const char *errname(int e)
     return n ? n : "error";
 }
 
-/* Like realpath(), but a missing tail is kept as written so that a rule for a path that
- * does not exist yet still lands where it would be created. */
+/* Like realpath(), but a tail that is missing (or that the container's user may not
+ * search) is kept as written, so that a rule still lands where that path would be. */
 static char *resolve(const char *p, int depth)
 {
     char *r = realpath(p, NULL);
-    if (r || (errno != ENOENT && errno != ENOTDIR) || depth > 64)
+    if (r || (errno != ENOENT && errno != ENOTDIR && errno != EACCES) || depth > 64)
         return r;
     const char *slash = strrchr(p, '/');
     if (!slash || !slash[1])
@@ -133,8 +133,7 @@ static int add_rule(ll_state_t *st, const char *path, uint64_t access, bool is_d
         return -e;
     }
     if (st->verbose)
-        fprintf(stderr, "runwarden-landlock: grant %s 0x%llx\n", path,
-                (unsigned long long)access);
+        fprintf(stderr, "runwarden-landlock: grant %s 0x%llx\n", path, (unsigned long long)access);
     return 0;
 }
 
@@ -179,6 +178,14 @@ static int grant(ll_state_t *st, const char *path, uint64_t access, int depth)
     DIR *d = opendir(path);
     if (!d) {
         int e = errno;
+        /* the container's user may not list it: grant nothing beneath (stricter, never
+         * looser, than the rules) rather than refuse to start */
+        if (e == EACCES) {
+            if (st->verbose)
+                fprintf(stderr, "runwarden-landlock: %s unreadable, nothing granted below\n",
+                        path);
+            return 0;
+        }
         fail("cannot list %s: %s", path, errname(e));
         return -e;
     }
@@ -298,8 +305,8 @@ int main(int argc, char **argv)
     st.handled = rw_ll_fs_handled(want_abi);
     st.full = st.handled;
     struct rw_ll_ruleset_attr attr = {.handled_access_fs = st.handled};
-    st.ruleset_fd = (int)syscall(SYS_landlock_create_ruleset, &attr,
-                                 sizeof(attr.handled_access_fs), 0);
+    st.ruleset_fd =
+        (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr.handled_access_fs), 0);
     if (st.ruleset_fd < 0) {
         fail("refused: cannot create the Landlock ruleset: %s (is landlock_create_ruleset "
              "allowed by the container's seccomp profile?)",

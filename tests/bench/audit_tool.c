@@ -49,7 +49,8 @@ static char *body_for(long i, size_t pad)
     char *b = malloc(pad + 200);
     if (!b)
         exit(2);
-    int n = snprintf(b, 200, "{\"event\":\"test\",\"pid\":%d,\"i\":%ld,\"pad\":\"", (int)getpid(), i);
+    int n =
+        snprintf(b, 200, "{\"event\":\"test\",\"pid\":%d,\"i\":%ld,\"pad\":\"", (int)getpid(), i);
     memset(b + n, 'x', pad);
     snprintf(b + n + pad, 200, "\"}");
     return b;
@@ -119,8 +120,8 @@ int main(int argc, char **argv)
         while (wait(&st) > 0)
             bad |= !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
         double s = now() - a;
-        printf("%d writer(s): %.0f records/s (%ld records in %.2f s)\n", w,
-               (double)(w * n) / s, w * n, s);
+        printf("%d writer(s): %.0f records/s (%ld records in %.2f s)\n", w, (double)(w * n) / s,
+               w * n, s);
         return bad;
     }
     if (strcmp(cmd, "gen") == 0 && argc >= 4) {

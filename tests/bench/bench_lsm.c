@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,7 +129,9 @@ static int bench_mcs(int n, const char *dir)
     return 0;
 }
 
-static double run_once(char **argv)
+/* Wall time of fork+exec+wait; *cpu gets the child's user+system time (less sensitive to a
+ * loaded machine's scheduling than the wall clock). */
+static double run_once(char **argv, double *cpu)
 {
     double t0 = now_us();
     pid_t pid = fork();
@@ -137,7 +140,10 @@ static double run_once(char **argv)
         _exit(127);
     }
     int st = 0;
-    waitpid(pid, &st, 0);
+    struct rusage ru;
+    wait4(pid, &st, 0, &ru);
+    *cpu = ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1e6 +
+           ru.ru_stime.tv_usec;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         fprintf(stderr, "exec: %s exited %d\n", argv[0], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         exit(1);
@@ -156,18 +162,24 @@ static int bench_exec(int n, char *launcher, char *prog, int nrules, char **rule
     wrapped[k++] = "--";
     wrapped[k++] = prog;
     double *d = calloc((size_t)n, sizeof(double)), *w = calloc((size_t)n, sizeof(double));
+    double *dc = calloc((size_t)n, sizeof(double)), *wc = calloc((size_t)n, sizeof(double));
+    double cpu = 0;
     for (int i = 0; i < 5; i++) {
-        run_once(direct);
-        run_once(wrapped);
+        run_once(direct, &cpu);
+        run_once(wrapped, &cpu);
     }
     for (int i = 0; i < n; i++) {
-        d[i] = run_once(direct);
-        w[i] = run_once(wrapped);
+        d[i] = run_once(direct, &dc[i]);
+        w[i] = run_once(wrapped, &wc[i]);
     }
     report("exec-direct", d, n);
     report("exec-landlock", w, n);
+    report("cpu-direct", dc, n);
+    report("cpu-landlock", wc, n);
     free(d);
     free(w);
+    free(dc);
+    free(wc);
     free(wrapped);
     return 0;
 }

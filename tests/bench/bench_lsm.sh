@@ -50,6 +50,9 @@ rel_med=$(val mcs-release median_us <<<"$mcs")
 d_med=$(val exec-direct median_us <<<"$ex")
 w_med=$(val exec-landlock median_us <<<"$ex")
 added=$(awk -v a="$w_med" -v b="$d_med" 'BEGIN { printf "%.1f", a - b }')
+dc_med=$(val cpu-direct median_us <<<"$ex")
+wc_med=$(val cpu-landlock median_us <<<"$ex")
+added_cpu=$(awk -v a="$wc_med" -v b="$dc_med" 'BEGIN { printf "%.1f", a - b }')
 
 printf '\nrunwarden LSM benchmark (%s, %d runs, load %s)\n\n' "$(uname -r)" "$N" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-40s %12s %12s %10s %8s\n' "" "median us" "p95 us" "target us" "ratio"
@@ -60,7 +63,10 @@ row "MCS allocation (1000 live pairs)" "$mcs_med" "$mcs_p95" 500
 printf '%-40s %12s\n' "MCS release" "$rel_med"
 printf '%-40s %12s\n' "program start, direct" "$d_med"
 printf '%-40s %12s\n' "program start, through Landlock launcher" "$w_med"
-row "Landlock launcher added" "$added" "-" 1000
+row "Landlock launcher added (wall)" "$added" "-" 1000
+printf '%-40s %12s %12s\n' "program start CPU, direct / launcher" "$dc_med" "$wc_med"
+row "Landlock launcher added (CPU)" "$added_cpu" "-" 1000
+printf '(a loaded machine inflates every exec: compare the launcher with one direct start)\n'
 
 RW_FINISHED=1
 miss=0

@@ -1,8 +1,9 @@
 /* bench_seccomp: the numbers behind tests/bench/bench_seccomp.sh.
  *   bench_seccomp compile PROFILE CACHEDIR N
  *       resolve + compile the profile for podman's default capabilities: the first compile
- *       in the process (dlopen included), N compiles without cache, N cache hits
- *       (libseccomp never loaded by the hits: they run in a fresh child).
+ *       in the process (dlopen included), N compiles without cache; leaves a warm cache.
+ *   bench_seccomp hits PROFILE CACHEDIR N
+ *       N cache hits in this (fresh) process, which never loads libseccomp: wall and CPU.
  *   bench_seccomp quality PROFILE
  *       mean BPF instructions executed per syscall over each ABI's syscall table (all
  *       arguments 0): binary tree vs libseccomp's default program (what crun builds).
@@ -26,11 +27,10 @@
 #include "profiles/seccomp_resolve.h"
 #include "profiles/seccomp_systable.h"
 
-static char *podman_caps[] = {"CAP_AUDIT_WRITE", "CAP_CHOWN",     "CAP_DAC_OVERRIDE",
-                              "CAP_FOWNER",      "CAP_FSETID",    "CAP_KILL",
-                              "CAP_MKNOD",       "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",
-                              "CAP_SETFCAP",     "CAP_SETGID",    "CAP_SETPCAP",
-                              "CAP_SETUID",      "CAP_SYS_CHROOT", NULL};
+static char *podman_caps[] = {
+    "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+    "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",    "CAP_SETFCAP",
+    "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL};
 
 static double now_us(void)
 {
@@ -107,45 +107,61 @@ static int cmd_compile(const char *profile, const char *cache_dir, int n)
         rw_seccomp_filter_clear(&f);
     }
     printf("miss-unoptimised median_ms=%.3f\n", median(v, n) / 1e3);
-    /* warm the cache, then time hits in a fresh process that never loads libseccomp */
+    /* warm the cache for `bench_seccomp hits` (run in a fresh process by the script) */
     rw_seccomp_cache_opts_t cache = {.dir = cache_dir, .store = true};
     rw_seccomp_filter_get(o, &co, &cache, &f, NULL);
     rw_seccomp_filter_clear(&f);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        rw_seccomp_oci_t *o2 = resolve(profile);
-        int hits = 0;
-        for (int i = 0; i < n; i++) {
-            t0 = now_us();
-            rw_seccomp_filter_get(o2, &co, &cache, &f, NULL);
-            v[i] = now_us() - t0;
-            hits += f.cache == RW_SECCOMP_CACHE_HIT;
-            rw_seccomp_filter_clear(&f);
-        }
-        /* the stage's other per-start work on a hit: resolution of the site profile */
-        double *r = calloc((size_t)n, sizeof(double));
-        for (int i = 0; i < n; i++) {
-            t0 = now_us();
-            rw_seccomp_oci_t *x = resolve(profile);
-            r[i] = now_us() - t0;
-            rw_seccomp_oci_free(x);
-        }
-        printf("hit median_us=%.1f p90_us=%.1f hits=%d/%d libseccomp_loaded=%d\n",
-               median(v, n), pct(v, n, 0.9), hits, n, rw_seccomp_lib_loaded() ? 1 : 0);
-        printf("resolve median_us=%.1f\n", median(r, n));
-        fflush(stdout);
-        _exit(0);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
     free(v);
     rw_seccomp_oci_free(o);
     return 0;
 }
 
-static double mean_insns(const rw_seccomp_filter_t *f, const rw_seccomp_arch_t *abi,
-                         size_t *count)
+static double cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Cache hits in a process that has never loaded libseccomp: wall and CPU medians. */
+static int cmd_hits(const char *profile, const char *cache_dir, int n)
+{
+    rw_seccomp_oci_t *o = resolve(profile);
+    rw_seccomp_compile_opts_t co = {.optimize = 2};
+    rw_seccomp_cache_opts_t cache = {.dir = cache_dir, .store = true};
+    rw_seccomp_filter_t f = {0};
+    double *w = calloc((size_t)n, sizeof(double)), *c = calloc((size_t)n, sizeof(double));
+    double *r = calloc((size_t)n, sizeof(double)), *rc = calloc((size_t)n, sizeof(double));
+    int hits = 0;
+    for (int i = 0; i < n; i++) {
+        double t0 = now_us(), c0 = cpu_us();
+        rw_seccomp_filter_get(o, &co, &cache, &f, NULL);
+        c[i] = cpu_us() - c0;
+        w[i] = now_us() - t0;
+        hits += f.cache == RW_SECCOMP_CACHE_HIT;
+        rw_seccomp_filter_clear(&f);
+    }
+    /* what the stage also does per start in require/replace mode: read + resolve the site
+     * profile */
+    for (int i = 0; i < n; i++) {
+        double t0 = now_us(), c0 = cpu_us();
+        rw_seccomp_oci_t *x = resolve(profile);
+        rc[i] = cpu_us() - c0;
+        r[i] = now_us() - t0;
+        rw_seccomp_oci_free(x);
+    }
+    printf("hit median_us=%.1f p90_us=%.1f cpu_median_us=%.1f hits=%d/%d libseccomp_loaded=%d\n",
+           median(w, n), pct(w, n, 0.9), median(c, n), hits, n, rw_seccomp_lib_loaded() ? 1 : 0);
+    printf("resolve median_us=%.1f cpu_median_us=%.1f\n", median(r, n), median(rc, n));
+    rw_seccomp_oci_free(o);
+    free(w);
+    free(c);
+    free(r);
+    free(rc);
+    return hits == n && !rw_seccomp_lib_loaded() ? 0 : 1;
+}
+
+static double mean_insns(const rw_seccomp_filter_t *f, const rw_seccomp_arch_t *abi, size_t *count)
 {
     rw_seccomp_sysent_t *t = NULL;
     size_t n = 0;
@@ -172,15 +188,14 @@ static int cmd_quality(const char *profile)
     if (rw_seccomp_filter_get(o, &ct, NULL, &tree, NULL) < 0 ||
         rw_seccomp_filter_get(o, &cp, NULL, &plain, NULL) < 0)
         return 2;
-    printf("programs tree_insns=%zu plain_insns=%zu optimize=%d\n", tree.n, plain.n,
-           tree.optimize);
+    printf("programs tree_insns=%zu plain_insns=%zu optimize=%d\n", tree.n, plain.n, tree.optimize);
     const char *abis[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_X86", NULL};
     for (const char **a = abis; *a; a++) {
         const rw_seccomp_arch_t *abi = rw_seccomp_arch_by_scmp(*a);
         size_t n = 0;
         double mt = mean_insns(&tree, abi, &n), mp = mean_insns(&plain, abi, &n);
-        printf("quality-%s syscalls=%zu tree=%.2f plain=%.2f ratio=%.3f\n", abi->libseccomp, n,
-               mt, mp, mp > 0 ? mt / mp : 0);
+        printf("quality-%s syscalls=%zu tree=%.2f plain=%.2f ratio=%.3f\n", abi->libseccomp, n, mt,
+               mp, mp > 0 ? mt / mp : 0);
     }
     rw_seccomp_filter_clear(&tree);
     rw_seccomp_filter_clear(&plain);
@@ -271,11 +286,14 @@ int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "compile") == 0)
         return cmd_compile(argv[2], argv[3], atoi(argv[4]) > 0 ? atoi(argv[4]) : 100);
+    if (argc >= 5 && strcmp(argv[1], "hits") == 0)
+        return cmd_hits(argv[2], argv[3], atoi(argv[4]) > 0 ? atoi(argv[4]) : 100);
     if (argc == 3 && strcmp(argv[1], "quality") == 0)
         return cmd_quality(argv[2]);
     if (argc >= 5 && strcmp(argv[1], "start") == 0)
         return cmd_start(argc, argv);
-    fprintf(stderr, "usage: bench_seccomp compile PROFILE CACHEDIR N | quality PROFILE | start N "
-                    "-- CMD... -- CMD...\n");
+    fprintf(stderr,
+            "usage: bench_seccomp compile|hits PROFILE CACHEDIR N | quality PROFILE | start N "
+            "-- CMD... -- CMD...\n");
     return 2;
 }

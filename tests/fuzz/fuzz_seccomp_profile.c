@@ -45,8 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rw_seccomp_resolve_opts_t opts[] = {
                 {.have_caps = true, .bounding = admin},
                 {.have_caps = true, .bounding = none},
-                {.have_caps = false, .arch = rw_seccomp_arch_by_native("arm64"),
-                 .have_kernel = true, .kernel_major = 4, .kernel_minor = 4},
+                {.have_caps = false,
+                 .arch = rw_seccomp_arch_by_native("arm64"),
+                 .have_kernel = true,
+                 .kernel_major = 4,
+                 .kernel_minor = 4},
             };
             for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
                 rw_seccomp_oci_t *o = NULL;

@@ -788,3 +788,30 @@ rw_ctr_import_image() {
 	[ "$RW_RC" -eq 0 ] || rw_die "ctr image import failed: $RW_ERR"
 	rm -rf "$d"
 }
+
+# rw_write_shipped_config FILE [JSON]: like rw_write_config, but starting from the shipped
+# $RW_SRC/conf/runwarden.json with every section as shipped; only its host paths move into
+# the test's directory ($RW_TMP/host/var/..., $RW_TMP/host/run/runwarden/...), bpffs pins go
+# to /sys/fs/bpf/rwt-<test>-<pid> (sets RW_SHIPPED_PIN; removed on exit, after
+# `runwarden-bpf unload` when that helper was built), seccomp.profile points at the source
+# tree's profiles/seccomp/default.json, and $RW_TMP joins bundle.absoluteRootPrefixes. JSON
+# is deep-merged over the result. Use it to test "the default config" without touching /var.
+rw_write_shipped_config() {
+	local file=$1 patch=${2:-'{}'} base
+	[ -n "${RW_TMP:-}" ] || rw_die "rw_write_shipped_config: call rw_tmpdir first"
+	RW_SHIPPED_PIN=/sys/fs/bpf/rwt-${RW_TEST_NAME:0:40}-$$
+	base=$(jq --arg t "$RW_TMP/host" --arg pin "$RW_SHIPPED_PIN" --arg tmp "$RW_TMP" \
+		--arg prof "$RW_SRC/profiles/seccomp/default.json" '
+		def redirect: walk(if type == "string" and (startswith("/var/") or startswith("/run/runwarden"))
+			then $t + . elif type == "string" and startswith("/sys/fs/bpf/") then $pin else . end);
+		with_entries(if (.key | IN("bundle", "runtimes")) then . else (.value |= redirect) end)
+		| if .seccomp and (.seccomp.profile // null) == null then .seccomp.profile = $prof else . end
+		| .bundle.absoluteRootPrefixes += [$tmp]' "$RW_SRC/conf/runwarden.json") ||
+		rw_die "rw_write_shipped_config: cannot read $RW_SRC/conf/runwarden.json"
+	rw_write_config_raw "$file" "$(jq -n --argjson b "$base" --argjson p "$patch" '$b * $p')"
+	if [ -x "$RW_BUILD_DIR/runwarden-bpf" ]; then
+		rw_on_exit "'$RW_BUILD_DIR/runwarden-bpf' unload --force --config '$file'; rm -rf '$RW_SHIPPED_PIN'"
+	else
+		rw_on_exit "rm -rf '$RW_SHIPPED_PIN'"
+	fi
+}

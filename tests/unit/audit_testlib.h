@@ -60,8 +60,8 @@ static inline void tlog_keygen(tlog_t *t, uint8_t k0[32])
 static inline int tlog_append(tlog_t *t, int i)
 {
     char body[160];
-    snprintf(body, sizeof(body), "{\"event\":\"test\",\"n\":%d,\"pad\":\"%0*d\"}", i,
-             20 + i % 7, 0);
+    snprintf(body, sizeof(body), "{\"event\":\"test\",\"n\":%d,\"pad\":\"%0*d\"}", i, 20 + i % 7,
+             0);
     rw_error_t *err = NULL;
     rw_audit_append_result_t res;
     int r = rw_audit_append(&t->o, body, true, &res, &err);

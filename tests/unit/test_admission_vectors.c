@@ -91,6 +91,13 @@ static char *fake_resolve(const char *path)
     return NULL;
 }
 
+/* runwarden's own hooks, as the stage recognises them: this binary, `hook NAME`, no more. */
+static bool fake_own_hook(const char *path, char *const *args)
+{
+    return strcmp(path, "/usr/bin/runwarden") == 0 && args && args[0] && args[1] && args[2] &&
+           !args[3] && strcmp(args[1], "hook") == 0 && strcmp(args[2], "mounts-cleanup") == 0;
+}
+
 static const char *sget(json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
@@ -238,6 +245,7 @@ static void run_vector(void **state)
         .ns_stat = fake_ns_stat,
         .resolve = fake_resolve,
         .audit_only = p.mode == RW_MODE_AUDIT,
+        .own_hook = fake_own_hook,
     };
     rw_adm_report_t rep = {0};
     json_t *ex = json_object_get(vec, "exec");

@@ -50,9 +50,13 @@ static void test_config_defaults_and_strictness(void **state)
     rw_config_audit_clear(&c);
     json_decref(j);
 
-    const char *bad[] = {"{\"logg\":\"/x\"}", "{\"log\":\"rel/x\"}", "{\"log\":\"/x/\"}",
-                         "{\"required\":\"yes\"}", "{\"sealEvery\":-1}",
-                         "{\"rotateBytes\":100}", "{\"log\":\"/k\",\"sealKey\":\"/k\"}"};
+    const char *bad[] = {"{\"logg\":\"/x\"}",
+                         "{\"log\":\"rel/x\"}",
+                         "{\"log\":\"/x/\"}",
+                         "{\"required\":\"yes\"}",
+                         "{\"sealEvery\":-1}",
+                         "{\"rotateBytes\":100}",
+                         "{\"log\":\"/k\",\"sealKey\":\"/k\"}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         j = J(bad[i]);
         err = NULL;
@@ -114,14 +118,15 @@ static void test_identity(void **state)
     assert_int_equal(w->chain[0].pid, getppid());
     json_t *j = rw_identity_json(w, true);
     /* every key is present even when its value is unknown */
-    const char *keys[] = {"uid",       "euid",         "gid",     "groups",     "loginuid",
-                          "login_user", "sessionid",   "sudo_user", "sudo_uid", "sudo_command",
-                          "ssh_connection", "tty",     "cgroup",  "unit",       "chain"};
+    const char *keys[] = {
+        "uid",       "euid",      "gid",      "groups",       "loginuid",       "login_user",
+        "sessionid", "sudo_user", "sudo_uid", "sudo_command", "ssh_connection", "tty",
+        "cgroup",    "unit",      "chain"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         assert_non_null(json_object_get(j, keys[i]));
     json_t *auid = json_object_get(j, "loginuid");
-    assert_true(json_is_integer(auid) || (json_is_string(auid) &&
-                                          strcmp(json_string_value(auid), "unset") == 0));
+    assert_true(json_is_integer(auid) ||
+                (json_is_string(auid) && strcmp(json_string_value(auid), "unset") == 0));
     json_decref(j);
     rw_identity_free(w);
 }
@@ -134,8 +139,8 @@ static void test_podman_storage(void **state)
     const char *id = "51bf76f0d3efbebe82c8b46ff8943d61ddcbe4d60c4ea7f70e70f5fe20c6792d";
     const char *img = "e111fb5b02277dcae11446c87225c3ef209732a609b5654332a6025f900e27b4";
     char p[400];
-    snprintf(p, sizeof(p), "mkdir -p %s/g/vfs-containers/%s/userdata %s/g/vfs-images", t.dir,
-             id, t.dir);
+    snprintf(p, sizeof(p), "mkdir -p %s/g/vfs-containers/%s/userdata %s/g/vfs-images", t.dir, id,
+             t.dir);
     assert_int_equal(system(p), 0);
     char doc[2000];
     snprintf(doc, sizeof(doc),
@@ -170,8 +175,8 @@ static void test_podman_storage(void **state)
     assert_null(c.name);
     rw_audit_container_clear(&c);
     /* containers.json replaced by a symlink: not followed */
-    snprintf(p, sizeof(p), "cd %s/g/vfs-containers && mv containers.json c2 && ln -s c2 containers.json",
-             t.dir);
+    snprintf(p, sizeof(p),
+             "cd %s/g/vfs-containers && mv containers.json c2 && ln -s c2 containers.json", t.dir);
     assert_int_equal(system(p), 0);
     assert_int_equal(rw_audit_container_collect(id, bundle, NULL, NULL, true, &c), 0);
     assert_null(c.name);
@@ -202,8 +207,7 @@ static void test_engine_detection(void **state)
         const char *annotations;
         const char *engine;
     } cases[] = {
-        {"{\"io.container.manager\":\"libpod\",\"io.kubernetes.cri-o.TTY\":\"false\"}",
-         "podman"},
+        {"{\"io.container.manager\":\"libpod\",\"io.kubernetes.cri-o.TTY\":\"false\"}", "podman"},
         {"{\"io.kubernetes.cri-o.SandboxID\":\"x\",\"io.kubernetes.container.name\":\"web\"}",
          "cri-o"},
         {"{\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-"
@@ -279,17 +283,16 @@ static void test_full_record(void **state)
     assert_true(strncmp(body, "{\"event\":\"create\",\"time\":\"", 26) == 0);
     json_t *r = J(body);
     assert_non_null(r);
-    const char *keys[] = {"time",   "host",          "decision", "mode",    "container",
-                          "engine", "bundle",        "image",    "config_sha256", "process",
-                          "rules",  "changes",       "facts",    "runtime", "who",
+    const char *keys[] = {"time",        "host",     "decision", "mode",          "container",
+                          "engine",      "bundle",   "image",    "config_sha256", "process",
+                          "rules",       "changes",  "facts",    "runtime",       "who",
                           "linux_audit", "runwarden"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         assert_non_null(json_object_get(r, keys[i]));
     assert_string_equal(json_string_value(json_object_get(json_object_get(r, "engine"), "name")),
                         "podman");
     json_t *rule0 = json_array_get(json_object_get(r, "rules"), 0);
-    assert_string_equal(json_string_value(json_object_get(rule0, "rule")),
-                        "admission.privileged");
+    assert_string_equal(json_string_value(json_object_get(rule0, "rule")), "admission.privileged");
     assert_non_null(json_object_get(json_object_get(r, "facts"), "trust"));
     assert_true(json_is_null(json_object_get(json_object_get(r, "image"), "digest")));
     assert_int_equal(json_array_size(json_object_get(json_object_get(r, "runtime"), "argv")), 5);
@@ -328,11 +331,13 @@ static void test_full_record(void **state)
 static void test_linux_audit_format(void **state)
 {
     (void)state;
-    rw_audit_container_t c = {.id = "0123abcd", .name = "my ctr", .engine = "podman",
+    rw_audit_container_t c = {.id = "0123abcd",
+                              .name = "my ctr",
+                              .engine = "podman",
                               .image_name = "localhost/bb:latest"};
     rw_identity_t w = {.uid = 0, .loginuid = 4242, .sessionid = 7, .login_user = NULL};
-    rw_audit_linux_msg_t m = {.op = "start", .reason = "allowed", .container = &c, .who = &w,
-                              .success = true};
+    rw_audit_linux_msg_t m = {
+        .op = "start", .reason = "allowed", .container = &c, .who = &w, .success = true};
     char *s = rw_audit_linux_format(&m, rw_audit_nv_encode);
     assert_non_null(s);
     assert_true(strncmp(s, "virt=runwarden op=start reason=allowed ", 39) == 0);

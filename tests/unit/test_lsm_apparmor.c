@@ -175,7 +175,7 @@ static void test_template_errors(void **state)
     expect_render_error("p {{name}} {\n{{network}}\n%if kernel >= 5\n%endif\n{{tenant_rules}}\n}\n",
                         "t.tmpl:3: unknown condition");
     expect_render_error("{{name}}\n{{network}}\n%iff x\n{{tenant_rules}}\n", "t.tmpl:3: unknown "
-                                                                            "directive");
+                                                                             "directive");
     expect_render_error("{{name}}\n%if exists /x\n{{network}}\n{{tenant_rules}}\n",
                         "t.tmpl:2: %if is never closed");
     expect_render_error("{{name}}\n%else\n", "t.tmpl:2: %else without %if");
@@ -202,10 +202,10 @@ static void test_tenant_rules(void **state)
 {
     (void)state;
     char *tmpl = shipped("containers-default.tmpl");
-    rw_lsm_config_t *c = config(
-        tmpl, "{\"t\":{\"files\":{\"deny\":[\"/srv/secret\"],\"readOnly\":[\"/etc\",\"/\"],"
-              "\"readWrite\":[\"/etc/app\",\"/tmp\"]},\"network\":[\"unix\",\"inet\"]},"
-              "\"none\":{\"network\":[]}}");
+    rw_lsm_config_t *c =
+        config(tmpl, "{\"t\":{\"files\":{\"deny\":[\"/srv/secret\"],\"readOnly\":[\"/etc\",\"/\"],"
+                     "\"readWrite\":[\"/etc/app\",\"/tmp\"]},\"network\":[\"unix\",\"inet\"]},"
+                     "\"none\":{\"network\":[]}}");
     char *rules = NULL, *net = NULL;
     json_t *limits = NULL;
     assert_int_equal(rw_apparmor_tenant_rules(rw_lsm_config_tenant(c, "t"), &rules, &net, &limits),
@@ -281,8 +281,8 @@ static void test_shipped_templates_compile(void **state)
             snprintf(out, sizeof(out), "%s/out.bin", tmpdir);
             rw_error_t *err = NULL;
             if (rw_apparmor_compile(&h, p.text, out, &err) < 0)
-                fail_msg("%s/%s rejected: %s\n%s", de->d_name, tenants[i],
-                         err ? err->msg : "?", p.text);
+                fail_msg("%s/%s rejected: %s\n%s", de->d_name, tenants[i], err ? err->msg : "?",
+                         p.text);
             struct stat st;
             assert_int_equal(stat(out, &st), 0);
             assert_true(st.st_size > 64);

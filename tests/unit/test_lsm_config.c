@@ -148,13 +148,27 @@ static void test_path_normalize(void **state)
     static const struct {
         const char *in, *out; /* out NULL: refused */
     } v[] = {
-        {"/", "/"},           {"//", "/"},          {"/etc", "/etc"},
-        {"/etc/", "/etc"},    {"//srv///x//", "/srv/x"}, {"/a.b/c-d_e+f:g~h%i", "/a.b/c-d_e+f:g~h%i"},
-        {"/.hidden", "/.hidden"}, {"/..x", "/..x"},  {"", NULL},
-        {"etc", NULL},        {"/etc/..", NULL},    {"/./etc", NULL},
-        {"/e*", NULL},        {"/e?", NULL},        {"/{a,b}", NULL},
-        {"/a\"b", NULL},      {"/a\nb", NULL},      {"/a b", NULL},
-        {"/a@{PROC}", NULL},  {"/a[1]", NULL},      {"/a^b", NULL},
+        {"/", "/"},
+        {"//", "/"},
+        {"/etc", "/etc"},
+        {"/etc/", "/etc"},
+        {"//srv///x//", "/srv/x"},
+        {"/a.b/c-d_e+f:g~h%i", "/a.b/c-d_e+f:g~h%i"},
+        {"/.hidden", "/.hidden"},
+        {"/..x", "/..x"},
+        {"", NULL},
+        {"etc", NULL},
+        {"/etc/..", NULL},
+        {"/./etc", NULL},
+        {"/e*", NULL},
+        {"/e?", NULL},
+        {"/{a,b}", NULL},
+        {"/a\"b", NULL},
+        {"/a\nb", NULL},
+        {"/a b", NULL},
+        {"/a@{PROC}", NULL},
+        {"/a[1]", NULL},
+        {"/a^b", NULL},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         char *o = NULL;

@@ -136,10 +136,8 @@ static void test_random_labels(void **state)
     rw_selinux_contexts_t cx;
     load("container_contexts", &cx);
     regex_t re;
-    assert_int_equal(regcomp(&re,
-                             "^system_u:system_r:container_t:s0:c([0-9]+),c([0-9]+)$",
-                             REG_EXTENDED),
-                     0);
+    assert_int_equal(
+        regcomp(&re, "^system_u:system_r:container_t:s0:c([0-9]+),c([0-9]+)$", REG_EXTENDED), 0);
     for (int i = 0; i < 200; i++) {
         char id[32], sd[128];
         snprintf(id, sizeof(id), "ctr%d", i);
@@ -193,10 +191,10 @@ static void test_contexts_and_levels(void **state)
         int ok;
         unsigned a, b;
     } v[] = {
-        {"s0:c1,c2", 1, 1, 2},     {"s0:c0,c1023", 1, 0, 1023}, {"s0:c2,c1", 0, 0, 0},
-        {"s0:c1,c1", 0, 0, 0},     {"s0:c1,c1024", 0, 0, 0},    {"s0", 0, 0, 0},
-        {"s0:c1.c2", 0, 0, 0},     {"s1:c1,c2", 0, 0, 0},       {"s0:c01,c2", 0, 0, 0},
-        {"s0:c1,c2,c3", 0, 0, 0},  {"s0:c1,c2 ", 0, 0, 0},      {"s0:c,c2", 0, 0, 0},
+        {"s0:c1,c2", 1, 1, 2},    {"s0:c0,c1023", 1, 0, 1023}, {"s0:c2,c1", 0, 0, 0},
+        {"s0:c1,c1", 0, 0, 0},    {"s0:c1,c1024", 0, 0, 0},    {"s0", 0, 0, 0},
+        {"s0:c1.c2", 0, 0, 0},    {"s1:c1,c2", 0, 0, 0},       {"s0:c01,c2", 0, 0, 0},
+        {"s0:c1,c2,c3", 0, 0, 0}, {"s0:c1,c2 ", 0, 0, 0},      {"s0:c,c2", 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         unsigned a = 99, b = 99;

@@ -223,12 +223,28 @@ static void test_create_exec_poststop(void **state)
     assert_int_equal(json_array_size(rw_spec_get(x.ctx.spec, hk)), 1);
     finish(&x);
 
+    /* the launcher's mount point is reserved: a caller's own file there is refused */
+    char fake[1024];
+    snprintf(fake, sizeof(fake), "%s/b1f", tmp);
+    bundle("b1f", NULL, NULL);
+    snprintf(fake, sizeof(fake), "%s/b1f/config.json", tmp);
+    write_file(fake,
+               "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\","
+               "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"},"
+               "\"mounts\":[{\"destination\":\"/dev/.runwarden-landlock\",\"type\":\"bind\","
+               "\"source\":\"/bin/true\",\"options\":[\"bind\",\"ro\"]}]}",
+               0644);
+    start(&x, cfg, true, NULL, "create", "b1f", "fake1");
+    assert_non_null(refusal(&x, "lsm.landlock-mount"));
+    finish(&x);
+
     /* exec --process: the same launcher prefix in front of the exec's args */
     char pj[1024];
     snprintf(pj, sizeof(pj), "%s/process.json", tmp);
-    write_file(pj, "{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"cat\","
-                   "\"/srv/secret/key\"],\"cwd\":\"/\",\"apparmorProfile\":"
-                   "\"containers-default-0.50.1\"}",
+    write_file(pj,
+               "{\"terminal\":false,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"cat\","
+               "\"/srv/secret/key\"],\"cwd\":\"/\",\"apparmorProfile\":"
+               "\"containers-default-0.50.1\"}",
                0644);
     start(&x, cfg, false, NULL, "exec", "process.json", "ctr1");
     if (x.r < 0)
@@ -301,9 +317,10 @@ static void test_levels(void **state)
     bundle("b3b", NULL, NULL);
     char p[1024];
     snprintf(p, sizeof(p), "%s/b3b/config.json", tmp);
-    write_file(p, "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\","
-                  "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"},\"linux\":{"
-                  "\"mountLabel\":\"system_u:object_r:container_file_t:s0:c1022,c1023\"}}",
+    write_file(p,
+               "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\","
+               "\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"},\"linux\":{"
+               "\"mountLabel\":\"system_u:object_r:container_file_t:s0:c1022,c1023\"}}",
                0644);
     start(&x, cfg, true, NULL, "create", "b3b", "d2");
     assert_non_null(refusal(&x, "lsm.selinux-disable"));
@@ -440,8 +457,10 @@ static void test_selinux_enabled(void **state)
     (void)state;
     char *tmpl = default_template();
     char extra[1400];
-    snprintf(extra, sizeof(extra), "\"selinux\":{\"contexts\":\"%s/tests/data/lsm/container_contexts\","
-             "\"mcs\":{\"stateDir\":\"%s/mcs-se\"}}", src, tmp);
+    snprintf(extra, sizeof(extra),
+             "\"selinux\":{\"contexts\":\"%s/tests/data/lsm/container_contexts\","
+             "\"mcs\":{\"stateDir\":\"%s/mcs-se\"}}",
+             src, tmp);
     /* config() adds its own selinux key: build this one by hand */
     char path[1024], text[8192];
     snprintf(path, sizeof(path), "%s/se.json", tmp);
@@ -475,8 +494,8 @@ static void test_selinux_enabled(void **state)
     assert_int_equal(strncmp(pl, pp, sizeof(pp) - 1), 0);
     assert_int_equal(strncmp(ml, mp, sizeof(mp) - 1), 0);
     assert_string_equal(strrchr(pl, ':'), strrchr(ml, ':'));
-    const char *lvl = json_string_value(
-        json_object_get(json_object_get(run.record, "selinux"), "level"));
+    const char *lvl =
+        json_string_value(json_object_get(json_object_get(run.record, "selinux"), "level"));
     assert_non_null(lvl);
     assert_non_null(strstr(pl, lvl));
     assert_true(run.selinux_enforced);
@@ -532,17 +551,19 @@ static void test_exec_record(void **state)
     snprintf(root, sizeof(root), "%s/runc", tmp);
     rw_lsm_container_key(root, "ex1", key);
     snprintf(sd, sizeof(sd), "%s/state", tmp);
-    json_t *rec = json_pack("{s:s,s:{s:s,s:b},s:{s:s}}", "tenant", "default", "apparmor",
-                            "profile", "runwarden-default-0123456789ab", "kernel", 1, "selinux",
-                            "level", "s0:c1,c2");
+    json_t *rec =
+        json_pack("{s:s,s:{s:s,s:b},s:{s:s}}", "tenant", "default", "apparmor", "profile",
+                  "runwarden-default-0123456789ab", "kernel", 1, "selinux", "level", "s0:c1,c2");
     assert_int_equal(rw_lsm_record_write(sd, key, rec, NULL), 0);
     json_decref(rec);
     char pj[1024];
     snprintf(pj, sizeof(pj), "%s/p.json", tmp);
     run_t x;
 
-    write_file(pj, "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
-                   "\"apparmorProfile\":\"containers-default-0.50.1\"}", 0644);
+    write_file(pj,
+               "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+               "\"apparmorProfile\":\"containers-default-0.50.1\"}",
+               0644);
     start(&x, cfg, false, NULL, "exec", "p.json", "ex1");
     assert_true(x.r >= 0);
     const char *ak[] = {"apparmorProfile", NULL};
@@ -551,19 +572,25 @@ static void test_exec_record(void **state)
     assert_int_equal(rw_pipeline_decision(&x.ctx), RW_DECISION_ALLOWED);
     finish(&x);
 
-    write_file(pj, "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
-                   "\"apparmorProfile\":\"unconfined\"}", 0644);
+    write_file(pj,
+               "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+               "\"apparmorProfile\":\"unconfined\"}",
+               0644);
     start(&x, cfg, false, NULL, "exec", "p.json", "ex1");
     assert_non_null(refusal(&x, "lsm.exec-apparmor-unconfined"));
     finish(&x);
 
-    write_file(pj, "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
-                   "\"selinuxLabel\":\"system_u:system_r:container_t:s0:c3,c4\"}", 0644);
+    write_file(pj,
+               "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+               "\"selinuxLabel\":\"system_u:system_r:container_t:s0:c3,c4\"}",
+               0644);
     start(&x, cfg, false, NULL, "exec", "p.json", "ex1");
     assert_non_null(refusal(&x, "lsm.exec-selinux"));
     finish(&x);
-    write_file(pj, "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
-                   "\"selinuxLabel\":\"system_u:system_r:container_t:s0:c1,c2\"}", 0644);
+    write_file(pj,
+               "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+               "\"selinuxLabel\":\"system_u:system_r:container_t:s0:c1,c2\"}",
+               0644);
     start(&x, cfg, false, NULL, "exec", "p.json", "ex1");
     assert_null(refusal(&x, "lsm.exec-selinux"));
     finish(&x);

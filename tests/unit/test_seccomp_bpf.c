@@ -17,8 +17,7 @@
 #define RET(k) BPF_STMT(BPF_RET | BPF_K, (k))
 #define N(p) (sizeof(p) / sizeof((p)[0]))
 
-static uint32_t run(const struct sock_filter *p, size_t n, const struct seccomp_data *d,
-                    size_t *ex)
+static uint32_t run(const struct sock_filter *p, size_t n, const struct seccomp_data *d, size_t *ex)
 {
     assert_int_equal(rw_seccomp_bpf_validate(p, n, NULL), 0);
     uint32_t ret = 0xdeadbeef;
@@ -96,21 +95,21 @@ static void test_x_jumps_len_imm(void **state)
 {
     (void)state;
     struct sock_filter p[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),           /* A = 64 */
-        BPF_STMT(BPF_LDX | BPF_IMM, 64),                 /* X = 64 */
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0),    /* A == X */
+        BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),        /* A = 64 */
+        BPF_STMT(BPF_LDX | BPF_IMM, 64),              /* X = 64 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0), /* A == X */
         RET(1),
-        BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0),          /* X = 64 */
+        BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0), /* X = 64 */
         BPF_STMT(BPF_LD | BPF_IMM, 65),
-        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 1, 0),    /* 65 > 64 */
+        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 1, 0), /* 65 > 64 */
         RET(2),
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0),    /* 65 >= 64 */
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 1, 0), /* 65 >= 64 */
         RET(3),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0),   /* 65 & 64 */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0), /* 65 & 64 */
         RET(4),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 2, 0, 1),   /* 65 & 2 == 0 */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 2, 0, 1), /* 65 & 2 == 0 */
         RET(5),
-        BPF_STMT(BPF_MISC | BPF_TXA, 0),                 /* A = 64 */
+        BPF_STMT(BPF_MISC | BPF_TXA, 0), /* A = 64 */
         BPF_STMT(BPF_STX, 0),
         BPF_STMT(BPF_LDX | BPF_MEM, 0),
         BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 65, 0, 1),
@@ -197,10 +196,8 @@ static void test_describe(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_loads_and_jumps),
-        cmocka_unit_test(test_alu_mem_and_x),
-        cmocka_unit_test(test_x_jumps_len_imm),
-        cmocka_unit_test(test_validator),
+        cmocka_unit_test(test_loads_and_jumps), cmocka_unit_test(test_alu_mem_and_x),
+        cmocka_unit_test(test_x_jumps_len_imm), cmocka_unit_test(test_validator),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,8 +114,8 @@ static rw_seccomp_oci_t *resolve_default(char *const *caps)
 {
     const char *data = getenv("RW_TEST_DATA");
     char *path = NULL;
-    assert_true(asprintf(&path, "%s/../../profiles/seccomp/default.json",
-                         data ? data : "tests/data") > 0);
+    assert_true(
+        asprintf(&path, "%s/../../profiles/seccomp/default.json", data ? data : "tests/data") > 0);
     rw_seccomp_profile_t *p = NULL;
     rw_seccomp_oci_t *o = NULL;
     rw_error_t *err = NULL;
@@ -133,10 +133,10 @@ static rw_seccomp_oci_t *resolve_default(char *const *caps)
 static void test_optimised_equivalent(void **state)
 {
     (void)state;
-    char *podman[] = {"CAP_AUDIT_WRITE", "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",
-                      "CAP_FSETID",      "CAP_KILL",   "CAP_MKNOD",        "CAP_NET_BIND_SERVICE",
-                      "CAP_NET_RAW",     "CAP_SETFCAP", "CAP_SETGID",      "CAP_SETPCAP",
-                      "CAP_SETUID",      "CAP_SYS_CHROOT", NULL};
+    char *podman[] = {
+        "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+        "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",    "CAP_SETFCAP",
+        "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL};
     char *admin[] = {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_AUDIT_WRITE", NULL};
     char *none[] = {NULL};
     char **sets[] = {podman, admin, none, NULL /* no capabilities object */};
@@ -237,8 +237,7 @@ static void test_oci_refusals(void **state)
         assert_non_null(j);
         rw_seccomp_oci_t *o = NULL;
         rw_error_t *err = NULL;
-        assert_true(rw_seccomp_oci_parse(j, "config.json", "$.linux.seccomp", &o, NULL, &err) <
-                    0);
+        assert_true(rw_seccomp_oci_parse(j, "config.json", "$.linux.seccomp", &o, NULL, &err) < 0);
         assert_non_null(err);
         if (!strstr(err->msg, cases[i].msg) || !strstr(err->msg, "config.json: $.linux.seccomp"))
             fail_msg("case %zu: %s", i, err->msg);

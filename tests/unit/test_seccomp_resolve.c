@@ -94,7 +94,8 @@ static int run_vector(json_t *v)
             bool found = false;
             json_t *x;
             size_t j;
-            json_array_foreach(warnings, j, x) if (strcmp(json_string_value(x), w.items[k].rule) == 0)
+            json_array_foreach(warnings, j,
+                               x) if (strcmp(json_string_value(x), w.items[k].rule) == 0)
             {
                 found = true;
                 if (j < 16)
@@ -167,9 +168,9 @@ static void test_shipped_default_matches_containers(void **state)
     assert_true(asprintf(&shipped, "%s/../../profiles/seccomp/default.json",
                          data ? data : "tests/data") > 0);
     char *sets[][20] = {
-        {"CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
-         "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP",
-         "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT", NULL},
+        {"CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+         "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID",
+         "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT", NULL},
         {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_BPF", "CAP_PERFMON", NULL},
         {NULL},
     };

@@ -115,8 +115,8 @@ static char *profile_path(void)
 {
     const char *data = getenv("RW_TEST_DATA");
     char *p = NULL;
-    assert_true(asprintf(&p, "%s/../../profiles/seccomp/default.json",
-                         data ? data : "tests/data") > 0);
+    assert_true(asprintf(&p, "%s/../../profiles/seccomp/default.json", data ? data : "tests/data") >
+                0);
     return p;
 }
 
@@ -130,8 +130,8 @@ typedef struct run {
 
 /* seccomp_json: the section to add (a JSON object body without braces, may be ""), spec:
  * config.json text. */
-static void stage_run(run_t *rn, const char *seccomp_json, const char *spec,
-                      const char *runtime, const char *tenant, bool dry)
+static void stage_run(run_t *rn, const char *seccomp_json, const char *spec, const char *runtime,
+                      const char *tenant, bool dry)
 {
     memset(rn, 0, sizeof(*rn));
     char *prof = profile_path();
@@ -207,8 +207,7 @@ static void assert_handed_filter_matches(run_t *rn)
     char *b64 = rw_seccomp_base64(f.insns, f.n * sizeof(*f.insns));
     assert_non_null(annotation(rn));
     assert_string_equal(annotation(rn), b64);
-    assert_string_equal(json_string_value(json_object_get(fact(rn, "filter"), "sha256")),
-                        f.digest);
+    assert_string_equal(json_string_value(json_object_get(fact(rn, "filter"), "sha256")), f.digest);
     free(b64);
     rw_seccomp_filter_clear(&f);
     rw_seccomp_oci_free(o);
@@ -328,10 +327,10 @@ static const char *SPEC_BAD =
     "true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},\"linux\":{\"seccomp\":{"
     "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":"
     "\"SCMP_ACT_ALLOW\",\"errnoRet\":1}]}}}";
-#define SPEC_UNKNOWN \
-    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"/bin/" \
-    "true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},%s\"linux\":{\"seccomp\":{" \
-    "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"getppid\"," \
+#define SPEC_UNKNOWN                                                                               \
+    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"/bin/"      \
+    "true\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},%s\"linux\":{\"seccomp\":{"             \
+    "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"getppid\","                  \
     "\"no_such_call\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}"
 
 static void test_refusals(void **state)
@@ -413,8 +412,8 @@ static void both_stages(run_t *rn, const char *spec)
     memset(rn, 0, sizeof(*rn));
     char *prof = profile_path();
     char *txt = NULL;
-    assert_true(asprintf(&txt, "{\"seccomp\":{\"profile\":\"%s\",\"cacheDir\":\"%s/cache\"}}",
-                         prof, cache_root) > 0);
+    assert_true(asprintf(&txt, "{\"seccomp\":{\"profile\":\"%s\",\"cacheDir\":\"%s/cache\"}}", prof,
+                         cache_root) > 0);
     assert_int_equal(rw_config_parse(txt, strlen(txt), "rw.json", &rn->cfg, NULL), 0);
     assert_int_equal(rw_ctx_init(&rn->ctx, rn->cfg, &rn->inv, "/usr/bin/crun"), 0);
     assert_int_equal(rw_spec_parse(spec, strlen(spec), "config.json", &rn->ctx.spec, NULL), 0);
