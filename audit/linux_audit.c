@@ -5,9 +5,14 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../common/cleanup.h"
 
@@ -116,11 +121,77 @@ char *rw_audit_linux_format(const rw_audit_linux_msg_t *m, rw_audit_nv_encoder_t
     return s;
 }
 
-json_t *rw_audit_linux_send(const rw_audit_linux_msg_t *m)
+/* Whether auditing is enabled is asked with AUDIT_GET over netlink (no library). The
+ * kernel answers from a kernel thread it starts for the reply, which takes a while, so the
+ * question goes out early (rw_audit_linux_probe_start) and the answer is read when the
+ * message is due. When auditing is off the kernel drops user messages: loading libaudit
+ * would cost a millisecond for nothing, and the JSON record says why nothing was sent. */
+int rw_audit_linux_probe_start(void)
 {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+    if (fd < 0)
+        return -errno;
+    struct nlmsghdr req = {
+        .nlmsg_len = NLMSG_LENGTH(0),
+        .nlmsg_type = AUDIT_GET,
+        .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+        .nlmsg_seq = 1,
+    };
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(fd, &req, req.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+/* 1 enabled, 0 disabled, < 0 unknown (then we send anyway). Closes fd. */
+static int probe_finish(int fd)
+{
+    if (fd < 0)
+        return fd;
+    int result = -EIO;
+    for (int i = 0; i < 4 && result == -EIO; i++) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0)
+            break;
+        union {
+            struct nlmsghdr h;
+            char buf[8192];
+        } u;
+        ssize_t n = recv(fd, &u, sizeof(u), 0);
+        if (n < 0)
+            break;
+        for (struct nlmsghdr *h = &u.h; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error != 0)
+                    result = e->error; /* -EPERM without CAP_AUDIT_CONTROL */
+            } else if (h->nlmsg_type == AUDIT_GET &&
+                       h->nlmsg_len >= NLMSG_LENGTH(sizeof(uint32_t) * 2)) {
+                const struct audit_status *st = NLMSG_DATA(h);
+                result = st->enabled != 0;
+            }
+        }
+    }
+    close(fd);
+    return result;
+}
+
+json_t *rw_audit_linux_send(const rw_audit_linux_msg_t *m, int probe_fd)
+{
+    int en = probe_finish(probe_fd);
     json_t *o = json_object();
     if (!o)
         return NULL;
+    if (en == 0 || en == -EPROTONOSUPPORT || en == -ECONNREFUSED) {
+        json_object_set_new(o, "sent", json_false());
+        json_object_set_new(o, "error",
+                            json_string(en == 0 ? "kernel auditing is disabled"
+                                                : "the kernel has no audit support"));
+        return o;
+    }
     if (!load()) {
         json_object_set_new(o, "sent", json_false());
         json_object_set_new(o, "error", json_string(lib.why));

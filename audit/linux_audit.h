@@ -27,6 +27,10 @@ char *rw_audit_linux_format(const rw_audit_linux_msg_t *m, rw_audit_nv_encoder_t
 /* A stand-in for audit_encode_nv_string with the same rules (tests, and when libaudit is
  * missing). */
 char *rw_audit_nv_encode(const char *name, const char *value, unsigned vlen);
-/* Sends the record. Returns what happened as JSON for the log: {"sent":true,"seq":N} or
+/* Asks the kernel whether auditing is on, without waiting for the answer: call it early
+ * and pass the result to rw_audit_linux_send. Returns an fd or -errno. */
+int rw_audit_linux_probe_start(void);
+/* Sends the record (unless the probe says auditing is off). Consumes probe_fd (< 0: no
+ * probe, just send). Returns what happened as JSON for the log: {"sent":true,...} or
  * {"sent":false,"error":"..."}. Never fails the caller. */
-json_t *rw_audit_linux_send(const rw_audit_linux_msg_t *m);
+json_t *rw_audit_linux_send(const rw_audit_linux_msg_t *m, int probe_fd);

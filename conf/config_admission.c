@@ -49,16 +49,46 @@ const char *const rw_adm_rule_names[RW_ADM_R_COUNT] = {
 };
 
 static const char *const cap_names[RW_ADM_CAP_COUNT] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 
@@ -117,9 +147,9 @@ unsigned rw_adm_ns_bit(const char *type)
     static const struct {
         const char *name;
         unsigned bit;
-    } t[] = {{"pid", RW_ADM_NS_PID},     {"network", RW_ADM_NS_NET},    {"net", RW_ADM_NS_NET},
-             {"ipc", RW_ADM_NS_IPC},     {"uts", RW_ADM_NS_UTS},        {"mount", RW_ADM_NS_MOUNT},
-             {"mnt", RW_ADM_NS_MOUNT},   {"user", RW_ADM_NS_USER},      {"cgroup", RW_ADM_NS_CGROUP},
+    } t[] = {{"pid", RW_ADM_NS_PID},   {"network", RW_ADM_NS_NET}, {"net", RW_ADM_NS_NET},
+             {"ipc", RW_ADM_NS_IPC},   {"uts", RW_ADM_NS_UTS},     {"mount", RW_ADM_NS_MOUNT},
+             {"mnt", RW_ADM_NS_MOUNT}, {"user", RW_ADM_NS_USER},   {"cgroup", RW_ADM_NS_CGROUP},
              {"time", RW_ADM_NS_TIME}};
     for (size_t i = 0; type && i < RW_ARRAY_SIZE(t); i++)
         if (strcmp(type, t[i].name) == 0)
@@ -177,8 +207,8 @@ static int get_list(json_t *obj, const char *key, char ***out, bool absolute_pat
     return 1;
 }
 
-static int get_tristate(json_t *obj, const char *key, int *out, const char *what,
-                        const char *path, rw_error_t **err)
+static int get_tristate(json_t *obj, const char *key, int *out, const char *what, const char *path,
+                        rw_error_t **err)
 {
     bool b = false;
     int r = rw_json_get_bool(obj, key, &b, what, path, err);
@@ -225,8 +255,8 @@ static int parse_idrange(json_t *v, bool allow_unset, rw_adm_idrange_t *out, con
         return 0;
     }
     if (!json_is_string(v))
-        return rw_error_set(err, EINVAL, "%s: %s: must be an id, a range \"LO-HI\" or a name",
-                            what, path);
+        return rw_error_set(err, EINVAL, "%s: %s: must be an id, a range \"LO-HI\" or a name", what,
+                            path);
     const char *s = json_string_value(v);
     int r = check_str(s, what, path, err);
     if (r < 0)
@@ -239,16 +269,14 @@ static int parse_idrange(json_t *v, bool allow_unset, rw_adm_idrange_t *out, con
         const char *dash = strchr(s, '-');
         if (!dash) {
             if (parse_u32(s, &out->lo) < 0)
-                return rw_error_set(err, EINVAL, "%s: %s: '%s' is not a valid id", what, path,
-                                    s);
+                return rw_error_set(err, EINVAL, "%s: %s: '%s' is not a valid id", what, path, s);
             out->hi = out->lo;
             return 0;
         }
         cleanup_free char *lo = strndup(s, (size_t)(dash - s));
         if (!lo)
             return -ENOMEM;
-        if (parse_u32(lo, &out->lo) < 0 || parse_u32(dash + 1, &out->hi) < 0 ||
-            out->hi < out->lo)
+        if (parse_u32(lo, &out->lo) < 0 || parse_u32(dash + 1, &out->hi) < 0 || out->hi < out->lo)
             return rw_error_set(err, EINVAL, "%s: %s: '%s' is not a range LO-HI", what, path, s);
         return 0;
     }
@@ -292,8 +320,8 @@ static int parse_caps(json_t *obj, const char *key, uint64_t *bits, const char *
     for (size_t i = 0; l[i]; i++) {
         int c = rw_adm_cap_number(l[i]);
         if (c < 0)
-            return rw_error_set(err, EINVAL, "%s: %s.%s[%zu]: '%s' is not a capability", what,
-                                path, key, i, l[i]);
+            return rw_error_set(err, EINVAL, "%s: %s.%s[%zu]: '%s' is not a capability", what, path,
+                                key, i, l[i]);
         *bits |= UINT64_C(1) << c;
     }
     return 1;
@@ -327,10 +355,10 @@ static void overrides_clear(rw_adm_overrides_t *o)
 }
 
 static const char *const rlimit_names[] = {
-    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",    "RLIMIT_DATA",       "RLIMIT_FSIZE",
-    "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",   "RLIMIT_NOFILE",
-    "RLIMIT_NPROC",  "RLIMIT_RSS",    "RLIMIT_RTPRIO", "RLIMIT_RTTIME",     "RLIMIT_SIGPENDING",
-    "RLIMIT_STACK",
+    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",        "RLIMIT_DATA",
+    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",    "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",      "RLIMIT_RSS",
+    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
 };
 
 static int parse_rlimits(json_t *ov, rw_adm_overrides_t *o, const char *what, const char *path,
@@ -352,9 +380,8 @@ static int parse_rlimits(json_t *ov, rw_adm_overrides_t *o, const char *what, co
             return rw_error_set(err, EINVAL, "%s: %s.maxRlimits.%s: not an RLIMIT_* name", what,
                                 path, k);
         if (!json_is_integer(v) || json_integer_value(v) < 0)
-            return rw_error_set(err, EINVAL,
-                                "%s: %s.maxRlimits.%s: must be a non-negative integer", what,
-                                path, k);
+            return rw_error_set(err, EINVAL, "%s: %s.maxRlimits.%s: must be a non-negative integer",
+                                what, path, k);
         rw_adm_rlimit_max_t *n =
             realloc(o->max_rlimits, (o->n_max_rlimits + 1) * sizeof(*o->max_rlimits));
         if (!n)
@@ -376,9 +403,9 @@ static int parse_mutate(json_t *ov, rw_adm_overrides_t *o, const char *what, con
         return 0;
     char sub[256];
     snprintf(sub, sizeof(sub), "%s.mutate", path);
-    static const char *const keys[] = {"noNewPrivileges", "dropCapabilities", "maskPaths",
-                                       "readonlyPaths",   "clampRlimits",     "memoryLimit",
-                                       "pidsLimit",       NULL};
+    static const char *const keys[] = {
+        "noNewPrivileges", "dropCapabilities", "maskPaths", "readonlyPaths",
+        "clampRlimits",    "memoryLimit",      "pidsLimit", NULL};
     int r;
     if ((r = rw_json_check_keys(m, keys, what, sub, err)) < 0 ||
         (r = get_tristate(m, "noNewPrivileges", &o->mut_nnp, what, sub, err)) < 0 ||
@@ -392,8 +419,8 @@ static int parse_mutate(json_t *ov, rw_adm_overrides_t *o, const char *what, con
     return 0;
 }
 
-static int parse_rule_actions(json_t *ov, rw_adm_overrides_t *o, const char *what,
-                              const char *path, rw_error_t **err)
+static int parse_rule_actions(json_t *ov, rw_adm_overrides_t *o, const char *what, const char *path,
+                              rw_error_t **err)
 {
     json_t *m = json_object_get(ov, "rules");
     if (!m)
@@ -422,16 +449,30 @@ static int parse_rule_actions(json_t *ov, rw_adm_overrides_t *o, const char *wha
     return 0;
 }
 
-static int parse_overrides(json_t *ov, rw_adm_overrides_t *o, const char *what,
-                           const char *path, rw_error_t **err)
+static int parse_overrides(json_t *ov, rw_adm_overrides_t *o, const char *what, const char *path,
+                           rw_error_t **err)
 {
-    static const char *const keys[] = {
-        "allowCapabilities", "allowHostNamespaces",   "allowJoinNamespaces",   "allowDevices",
-        "allowSysctls",      "allowHostPaths",        "sensitivePaths",        "runAsUidRanges",
-        "allowRoot",         "requireNoNewPrivileges", "requireReadOnlyRootfs", "requireMemoryLimit",
-        "requirePidsLimit",  "requireAppArmor",       "requireSELinux",        "maxMemoryLimit",
-        "maxPidsLimit",      "maxRlimits",            "mutate",                "rules",
-        NULL};
+    static const char *const keys[] = {"allowCapabilities",
+                                       "allowHostNamespaces",
+                                       "allowJoinNamespaces",
+                                       "allowDevices",
+                                       "allowSysctls",
+                                       "allowHostPaths",
+                                       "sensitivePaths",
+                                       "runAsUidRanges",
+                                       "allowRoot",
+                                       "requireNoNewPrivileges",
+                                       "requireReadOnlyRootfs",
+                                       "requireMemoryLimit",
+                                       "requirePidsLimit",
+                                       "requireAppArmor",
+                                       "requireSELinux",
+                                       "maxMemoryLimit",
+                                       "maxPidsLimit",
+                                       "maxRlimits",
+                                       "mutate",
+                                       "rules",
+                                       NULL};
     int r = rw_json_check_keys(ov, keys, what, path, err);
     if (r < 0)
         return r;
@@ -446,8 +487,7 @@ static int parse_overrides(json_t *ov, rw_adm_overrides_t *o, const char *what,
     json_t *ranges = json_object_get(ov, "runAsUidRanges");
     if (ranges) {
         if (!json_is_array(ranges) || json_array_size(ranges) > MAX_LIST)
-            return rw_error_set(err, EINVAL, "%s: %s.runAsUidRanges: must be an array", what,
-                                path);
+            return rw_error_set(err, EINVAL, "%s: %s.runAsUidRanges: must be an array", what, path);
         size_t n = json_array_size(ranges);
         o->uid_ranges = calloc(n ? n : 1, sizeof(*o->uid_ranges));
         if (!o->uid_ranges)
@@ -455,8 +495,8 @@ static int parse_overrides(json_t *ov, rw_adm_overrides_t *o, const char *what,
         for (size_t i = 0; i < n; i++) {
             char sub[300];
             snprintf(sub, sizeof(sub), "%s.runAsUidRanges[%zu]", path, i);
-            if ((r = parse_idrange(json_array_get(ranges, i), false, &o->uid_ranges[i], what,
-                                   sub, err)) < 0)
+            if ((r = parse_idrange(json_array_get(ranges, i), false, &o->uid_ranges[i], what, sub,
+                                   err)) < 0)
                 return r;
             o->n_uid_ranges = i + 1;
             if (o->uid_ranges[i].name)
@@ -480,8 +520,7 @@ static int parse_overrides(json_t *ov, rw_adm_overrides_t *o, const char *what,
     return 0;
 }
 
-static int parse_tenants(json_t *sec, rw_admission_config_t *c, const char *what,
-                         rw_error_t **err)
+static int parse_tenants(json_t *sec, rw_admission_config_t *c, const char *what, rw_error_t **err)
 {
     json_t *t = json_object_get(sec, "tenants");
     if (!t) {
@@ -531,9 +570,8 @@ static int parse_tenants(json_t *sec, rw_admission_config_t *c, const char *what
             return r;
         if (r > 0) {
             if (rw_mode_parse(s, &tn->mode) < 0)
-                return rw_error_set(err, EINVAL,
-                                    "%s: %s.mode: '%s' is not enforce, warn or audit", what, path,
-                                    s);
+                return rw_error_set(err, EINVAL, "%s: %s.mode: '%s' is not enforce, warn or audit",
+                                    what, path, s);
             tn->has_mode = true;
         }
         json_t *ov = json_object_get(v, "overrides");
@@ -550,9 +588,8 @@ static int parse_tenants(json_t *sec, rw_admission_config_t *c, const char *what
 static int parse_match(json_t *m, rw_adm_match_t *out, const rw_admission_config_t *c,
                        const char *what, const char *path, rw_error_t **err)
 {
-    static const char *const keys[] = {"tenant", "uid",         "loginUid",
-                                       "group",  "annotations", "kubernetesNamespace",
-                                       NULL};
+    static const char *const keys[] = {
+        "tenant", "uid", "loginUid", "group", "annotations", "kubernetesNamespace", NULL};
     int r = rw_json_check_keys(m, keys, what, path, err);
     if (r < 0)
         return r;
@@ -561,8 +598,9 @@ static int parse_match(json_t *m, rw_adm_match_t *out, const rw_admission_config
         return r;
     long idx = rw_admission_config_tenant(c, t);
     if (idx < 0)
-        return rw_error_set(err, EINVAL, "%s: %s.tenant: '%s' is not a key of "
-                                         "$.admission.tenants",
+        return rw_error_set(err, EINVAL,
+                            "%s: %s.tenant: '%s' is not a key of "
+                            "$.admission.tenants",
                             what, path, t);
     out->tenant = c->tenants[idx].name; /* borrowed */
     out->tenant_index = (size_t)idx;
@@ -633,12 +671,11 @@ long rw_admission_config_tenant(const rw_admission_config_t *c, const char *name
     return -1;
 }
 
-static int parse_section(json_t *sec, rw_admission_config_t *c, const char *what,
-                         rw_error_t **err)
+static int parse_section(json_t *sec, rw_admission_config_t *c, const char *what, rw_error_t **err)
 {
-    static const char *const keys[] = {
-        "defaultTenant",  "tenants",           "match",     "overrides", "sensitivePaths",
-        "hookAllowlist", "annotationDenylist", "stateDir", NULL};
+    static const char *const keys[] = {"defaultTenant",      "tenants",        "match",
+                                       "overrides",          "sensitivePaths", "hookAllowlist",
+                                       "annotationDenylist", "stateDir",       NULL};
     int r = rw_json_check_keys(sec, keys, what, "$.admission", err);
     if (r < 0)
         return r;
@@ -658,10 +695,10 @@ static int parse_section(json_t *sec, rw_admission_config_t *c, const char *what
     json_t *ov = json_object_get(sec, "overrides");
     if (ov && (r = parse_overrides(ov, &c->site, what, "$.admission.overrides", err)) < 0)
         return r;
-    if ((r = get_list(sec, "sensitivePaths", &c->sensitive_paths, true, what, "$.admission",
-                      err)) < 0 ||
-        (r = get_list(sec, "hookAllowlist", &c->hook_allowlist, true, what, "$.admission",
-                      err)) < 0 ||
+    if ((r = get_list(sec, "sensitivePaths", &c->sensitive_paths, true, what, "$.admission", err)) <
+            0 ||
+        (r = get_list(sec, "hookAllowlist", &c->hook_allowlist, true, what, "$.admission", err)) <
+            0 ||
         (r = get_list(sec, "annotationDenylist", &c->annotation_denylist, false, what,
                       "$.admission", err)) < 0)
         return r;

@@ -103,7 +103,7 @@ typedef struct rw_adm_rlimit_max {
 /* Site-wide or per-tenant adjustments to a level. Scalars left unset (RW_TRI_UNSET / -1)
  * fall through to the site value, then the level's default; lists add up. */
 typedef struct rw_adm_overrides {
-    uint64_t allow_caps;  /* capability bits added to the level's set */
+    uint64_t allow_caps;                   /* capability bits added to the level's set */
     unsigned allow_host_ns, allow_join_ns; /* namespace bits (rw_adm_ns_bit) */
     char **allow_devices, **allow_sysctls, **allow_host_paths, **sensitive_paths;
     rw_adm_idrange_t *uid_ranges;

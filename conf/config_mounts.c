@@ -44,17 +44,16 @@ int rw_mounts_config_parse(json_t *section, const char *what, rw_mounts_config_t
     c->symlinks = RW_SYMLINKS_ROOT_OWNED;
     int r = 0;
     if (section) {
-        static const char *const keys[] = {"enabled",     "mountsFile",   "secretsDir",
-                                           "allowWrite",  "maxFileSize",  "maxTotalSize",
-                                           "maxFiles",    "symlinks",     "fips",
-                                           "fipsFile",    NULL};
+        static const char *const keys[] = {
+            "enabled",  "mountsFile", "secretsDir", "allowWrite", "maxFileSize", "maxTotalSize",
+            "maxFiles", "symlinks",   "fips",       "fipsFile",   NULL};
         const char *s = NULL;
         if ((r = rw_json_check_keys(section, keys, what, "$.mounts", err)) < 0 ||
             (r = rw_json_get_bool(section, "enabled", &c->enabled, what, "$.mounts", err)) < 0 ||
             (r = dup_abs(section, "mountsFile", &c->mounts_file, what, err)) < 0 ||
             (r = dup_abs(section, "secretsDir", &c->secrets_dir, what, err)) < 0 ||
-            (r = rw_json_get_bool(section, "allowWrite", &c->allow_write, what, "$.mounts",
-                                  err)) < 0 ||
+            (r = rw_json_get_bool(section, "allowWrite", &c->allow_write, what, "$.mounts", err)) <
+                0 ||
             (r = get_u64(section, "maxFileSize", 0, &c->max_file_size, what, err)) < 0 ||
             (r = get_u64(section, "maxTotalSize", 0, &c->max_total_size, what, err)) < 0 ||
             (r = get_u64(section, "maxFiles", 1, &c->max_files, what, err)) < 0 ||

@@ -136,8 +136,7 @@ int rw_mounts_conf_load(const char *path, rw_mounts_conf_t **ret, rw_error_t **e
     if (!S_ISREG(st.st_mode))
         return rw_error_set(err, EINVAL, "%s: is not a regular file", path);
     if ((size_t)st.st_size > RW_MOUNTS_CONF_MAX_SIZE)
-        return rw_error_set(err, EFBIG, "%s: larger than %u bytes", path,
-                            RW_MOUNTS_CONF_MAX_SIZE);
+        return rw_error_set(err, EFBIG, "%s: larger than %u bytes", path, RW_MOUNTS_CONF_MAX_SIZE);
     cleanup_free char *buf = malloc(RW_MOUNTS_CONF_MAX_SIZE + 1);
     if (!buf)
         return -ENOMEM;

@@ -29,16 +29,15 @@ void rw_spec_rlimits_clear(rw_spec_process_t *p)
 }
 
 /* A JSON integer in [0, UINT64_MAX]; jansson stores up to INT64_MAX. */
-static int get_u64(json_t *obj, const char *key, uint64_t *out, const char *file,
-                   const char *path, rw_error_t **err)
+static int get_u64(json_t *obj, const char *key, uint64_t *out, const char *file, const char *path,
+                   rw_error_t **err)
 {
     json_t *v = json_object_get(obj, key);
     if (!v)
-        return rw_error_set(err, EINVAL, "%s: %s.%s: required integer is missing", file, path,
-                            key);
+        return rw_error_set(err, EINVAL, "%s: %s.%s: required integer is missing", file, path, key);
     if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return rw_error_set(err, EINVAL, "%s: %s.%s: must be a non-negative integer", file,
-                            path, key);
+        return rw_error_set(err, EINVAL, "%s: %s.%s: must be a non-negative integer", file, path,
+                            key);
     *out = (uint64_t)json_integer_value(v);
     return 0;
 }
@@ -267,8 +266,7 @@ static int parse_device_rules(rw_spec_t *s, json_t *rules, rw_error_t **err)
             return rw_error_set(err, EINVAL, "%s: %s: must be an object", f, sub);
         json_t *allow = json_object_get(d, "allow");
         if (!json_is_boolean(allow))
-            return rw_error_set(err, EINVAL, "%s: %s.allow: required boolean is missing", f,
-                                sub);
+            return rw_error_set(err, EINVAL, "%s: %s.allow: required boolean is missing", f, sub);
         dr->allow = json_is_true(allow);
         int r;
         /* -1 is how some engines write "any" explicitly. */
@@ -339,12 +337,12 @@ static int parse_linux(rw_spec_t *s, json_t *lx, rw_error_t **err)
         (r = parse_kv(v, f, "$.linux.sysctl", &s->sysctls, &s->n_sysctls, err)) < 0)
         return r;
     if ((v = json_object_get(lx, "uidMappings")) &&
-        (r = parse_idmap(v, f, "$.linux.uidMappings", &s->uid_mappings, &s->n_uid_mappings,
-                         err)) < 0)
+        (r = parse_idmap(v, f, "$.linux.uidMappings", &s->uid_mappings, &s->n_uid_mappings, err)) <
+            0)
         return r;
     if ((v = json_object_get(lx, "gidMappings")) &&
-        (r = parse_idmap(v, f, "$.linux.gidMappings", &s->gid_mappings, &s->n_gid_mappings,
-                         err)) < 0)
+        (r = parse_idmap(v, f, "$.linux.gidMappings", &s->gid_mappings, &s->n_gid_mappings, err)) <
+            0)
         return r;
     json_t *res = json_object_get(lx, "resources");
     if (res) {
@@ -352,16 +350,15 @@ static int parse_linux(rw_spec_t *s, json_t *lx, rw_error_t **err)
             return rw_error_set(err, EINVAL, "%s: $.linux.resources: must be an object", f);
         if ((v = json_object_get(res, "devices")) && (r = parse_device_rules(s, v, err)) < 0)
             return r;
-        if ((r = parse_limit(res, "memory", &s->has_memory_limit, &s->memory_limit, f, err)) <
-                0 ||
+        if ((r = parse_limit(res, "memory", &s->has_memory_limit, &s->memory_limit, f, err)) < 0 ||
             (r = parse_limit(res, "pids", &s->has_pids_limit, &s->pids_limit, f, err)) < 0)
             return r;
     }
     json_t *sc = json_object_get(lx, "seccomp");
     if (sc) {
         const char *da = NULL;
-        if ((r = rw_json_get_string(sc, "defaultAction", false, &da, f, "$.linux.seccomp",
-                                    err)) < 0)
+        if ((r = rw_json_get_string(sc, "defaultAction", false, &da, f, "$.linux.seccomp", err)) <
+            0)
             return r;
         /* The runtimes require defaultAction; an absent one reads as "" so it is never
          * mistaken for a missing seccomp section. */
@@ -369,8 +366,7 @@ static int parse_linux(rw_spec_t *s, json_t *lx, rw_error_t **err)
             return -ENOMEM;
         json_t *sys = json_object_get(sc, "syscalls");
         if (sys && !json_is_array(sys))
-            return rw_error_set(err, EINVAL, "%s: $.linux.seccomp.syscalls: must be an array",
-                                f);
+            return rw_error_set(err, EINVAL, "%s: $.linux.seccomp.syscalls: must be an array", f);
         s->n_seccomp_rules = sys ? json_array_size(sys) : 0;
     }
     return 0;
@@ -382,11 +378,9 @@ int rw_spec_ext_parse(rw_spec_t *s, rw_error_t **err)
     json_t *d = s->doc;
     json_t *v;
     if ((v = json_object_get(d, "annotations")) &&
-        (r = parse_kv(v, s->file, "$.annotations", &s->annotations, &s->n_annotations, err)) <
-            0)
+        (r = parse_kv(v, s->file, "$.annotations", &s->annotations, &s->n_annotations, err)) < 0)
         return r;
-    if ((v = json_object_get(d, "hooks")) && json_is_object(v) &&
-        (r = parse_hooks(s, v, err)) < 0)
+    if ((v = json_object_get(d, "hooks")) && json_is_object(v) && (r = parse_hooks(s, v, err)) < 0)
         return r;
     if ((v = json_object_get(d, "linux")) && json_is_object(v) && (r = parse_linux(s, v, err)) < 0)
         return r;

@@ -22,8 +22,7 @@ static int add_env(json_t *env, const char *name)
     return r;
 }
 
-static bool already_there(const rw_spec_t *s, const char *kind, const char *self,
-                          const char *name)
+static bool already_there(const rw_spec_t *s, const char *kind, const char *self, const char *name)
 {
     for (size_t i = 0; i < s->n_hooks; i++) {
         const rw_spec_hook_t *h = &s->hooks[i];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../audit/container_meta.h"
 #include "../audit/identity.h"
@@ -81,10 +82,15 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
 {
     const rw_invocation_t *inv = ctx->inv;
     bool refused = d == RW_DECISION_REFUSED || error;
+    /* the kernel's answer arrives while we collect and build the record */
+    int probe = ac->linux_audit ? rw_audit_linux_probe_start() : -1;
     _cleanup_(container_clearp) rw_audit_container_t c = {0};
     if (rw_audit_container_collect(inv->id, ctx->bundle_path, ctx->spec, ctx->who,
-                                   ac->podman_storage, &c) < 0)
+                                   ac->podman_storage, &c) < 0) {
+        if (probe >= 0)
+            close(probe);
         return rw_error_set(err, ENOMEM, "audit: out of memory");
+    }
     const rw_finding_t *fr = first_refusal(&ctx->findings);
     cleanup_json json_t *la = NULL;
     rw_audit_linux_msg_t lm = {
@@ -98,7 +104,7 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
         .success = !refused,
     };
     if (ac->linux_audit)
-        la = rw_audit_linux_send(&lm);
+        la = rw_audit_linux_send(&lm, probe);
 
     const rw_spec_t *s = ctx->spec ? ctx->spec : ctx->process;
     cleanup_json json_t *changes = s ? rw_spec_changes_json(s) : NULL;
@@ -141,7 +147,7 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
         lm.rule = "audit.required";
         lm.success = false;
         if (ac->required) {
-            json_t *x = rw_audit_linux_send(&lm);
+            json_t *x = rw_audit_linux_send(&lm, rw_audit_linux_probe_start());
             if (x)
                 json_decref(x);
         }

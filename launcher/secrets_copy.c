@@ -55,8 +55,7 @@ static int label_fd(const rw_secrets_copy_t *c, int fd)
 {
     if (!c->selinux_label || !*c->selinux_label)
         return 0;
-    if (fsetxattr(fd, "security.selinux", c->selinux_label, strlen(c->selinux_label) + 1, 0) <
-        0)
+    if (fsetxattr(fd, "security.selinux", c->selinux_label, strlen(c->selinux_label) + 1, 0) < 0)
         return -errno;
     return 0;
 }
@@ -100,8 +99,22 @@ bool rw_secrets_has(rw_secrets_copy_t *c, const char *dest_rel)
     return fstatat(c->tmp_fd, dest_rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int rw_secrets_begin(rw_secrets_copy_t *c, const char *base_dir, const char *id,
-                     rw_error_t **err)
+static void make_parent_searchable(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    cleanup_free char *parent = strndup(dir, (size_t)(slash - dir));
+    const char *name = parent ? strrchr(parent, '/') : NULL;
+    struct stat st;
+    /* Only runwarden's own directory (/run/runwarden), never a directory of the site's. */
+    if (!name || strcmp(name, "/runwarden") != 0 || stat(parent, &st) < 0 ||
+        st.st_uid != geteuid() || (st.st_mode & 0111) == 0111)
+        return;
+    (void)chmod(parent, (st.st_mode & 07777) | 0111);
+}
+
+int rw_secrets_begin(rw_secrets_copy_t *c, const char *base_dir, const char *id, rw_error_t **err)
 {
     c->base_fd = c->tmp_fd = -1;
     c->files = c->bytes = 0;
@@ -123,9 +136,13 @@ int rw_secrets_begin(rw_secrets_copy_t *c, const char *base_dir, const char *id,
     /* Only root writes here: nobody can plant anything in the staging tree. */
     struct stat st;
     if (fstat(c->base_fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022))
-        return rw_error_set(err, EPERM,
-                            "%s: must be owned by the caller and writable by no one else",
-                            base_dir);
+        return rw_error_set(
+            err, EPERM, "%s: must be owned by the caller and writable by no one else", base_dir);
+    /* The root of a user-namespaced container reaches its mount source through this and
+     * through runwarden's own state directory: searchable, not listable. */
+    if ((st.st_mode & 0111) != 0111)
+        (void)fchmod(c->base_fd, (st.st_mode & 07777) | 0111);
+    make_parent_searchable(base_dir);
     for (int attempt = 0; attempt < 16; attempt++) {
         unsigned rnd = 0;
         if (getentropy(&rnd, sizeof(rnd)) < 0)
@@ -134,8 +151,7 @@ int rw_secrets_begin(rw_secrets_copy_t *c, const char *base_dir, const char *id,
         if (mkdirat(c->base_fd, c->tmp_name, 0700) == 0)
             break;
         if (errno != EEXIST)
-            return rw_error_setsys(err, errno, "%s: cannot create a staging directory",
-                                   base_dir);
+            return rw_error_setsys(err, errno, "%s: cannot create a staging directory", base_dir);
         c->tmp_name[0] = '\0';
     }
     if (!c->tmp_name[0])
@@ -256,7 +272,8 @@ static int copy_file(rw_secrets_copy_t *c, int src, const struct stat *st, int d
             break;
         total += (uint64_t)n;
         /* The file may grow while we read it: the limits hold for what we copy. */
-        if (total > c->max_file_size || c->bytes - (uint64_t)st->st_size + total > c->max_total_size)
+        if (total > c->max_file_size ||
+            c->bytes - (uint64_t)st->st_size + total > c->max_total_size)
             return rw_error_set(err, EFBIG, "%s: grew past the size limit while copied", shown);
         if ((r = rw_write_all(out, buf, (size_t)n)) < 0)
             return rw_error_setsys(err, -r, "%s: write failed", shown);
@@ -341,8 +358,7 @@ static int copy_entry(walk_t *w, int dir, const char *name, int root, const char
     cleanup_free char *new_root_path = NULL;
     int r;
     if (S_ISLNK(st.st_mode)) {
-        if ((r = open_link(w, dir, name, root, root_path, rel, &pathfd, &st, &new_root_path)) <
-            0)
+        if ((r = open_link(w, dir, name, root, root_path, rel, &pathfd, &st, &new_root_path)) < 0)
             return r;
         if (pathfd < 0)
             return 0;
@@ -474,7 +490,8 @@ int rw_secrets_add_empty(rw_secrets_copy_t *c, const char *dest_rel, rw_error_t 
         dest_rel++;
     struct stat st;
     /* Restarted containers keep what is there, as upstream does. */
-    if (!c->dry_run && c->tmp_fd >= 0 && fstatat(c->tmp_fd, dest_rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    if (!c->dry_run && c->tmp_fd >= 0 &&
+        fstatat(c->tmp_fd, dest_rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
         return 0;
     int r = remember(c, dest_rel);
     if (r < 0 || c->dry_run)
@@ -558,20 +575,18 @@ int rw_secrets_commit(rw_secrets_copy_t *c, rw_error_t **err)
     if (c->dry_run)
         return 0;
     /* The marker tells the cleanup hook that this directory is ours, for this id. */
-    cleanup_close int m =
-        openat(c->tmp_fd, RW_SECRETS_MARKER, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-               0600);
+    cleanup_close int m = openat(c->tmp_fd, RW_SECRETS_MARKER,
+                                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (m < 0 || rw_write_all(m, c->id, strlen(c->id)) < 0 || fsync(m) < 0)
         return rw_error_setsys(err, errno ? errno : EIO, "%s: cannot write the marker",
                                c->base_dir);
     /* A stale copy of an earlier container with this id (crash, failed create). */
     int r = rm_named(c->base_fd, c->id);
     if (r < 0 && r != -ENOENT)
-        return rw_error_setsys(err, -r, "%s/%s: cannot remove the stale copy", c->base_dir,
-                               c->id);
+        return rw_error_setsys(err, -r, "%s/%s: cannot remove the stale copy", c->base_dir, c->id);
     if (renameat(c->base_fd, c->tmp_name, c->base_fd, c->id) < 0)
-        return rw_error_setsys(err, errno, "%s/%s: cannot move the copy into place",
-                               c->base_dir, c->id);
+        return rw_error_setsys(err, errno, "%s/%s: cannot move the copy into place", c->base_dir,
+                               c->id);
     c->tmp_name[0] = '\0';
     (void)fsync(c->base_fd);
     return 0;

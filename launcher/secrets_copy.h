@@ -31,8 +31,7 @@ typedef struct rw_secrets_copy {
 } rw_secrets_copy_t;
 
 /* Prepares a copy for container id under base_dir (created 0711 when missing). */
-int rw_secrets_begin(rw_secrets_copy_t *c, const char *base_dir, const char *id,
-                     rw_error_t **err);
+int rw_secrets_begin(rw_secrets_copy_t *c, const char *base_dir, const char *id, rw_error_t **err);
 /* Copies host path src (a file or a directory; a link at src itself is followed, as
  * containers/common does) to dest_rel inside the copy. files (a JSON array, may be NULL)
  * receives the relative names of the files copied, never their content. */

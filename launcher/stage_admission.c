@@ -38,8 +38,7 @@ static int record(rw_ctx_t *ctx, const rw_adm_policy_t *p, const char *matched,
     int r;
     for (size_t i = 0; i < rep->findings.n; i++) {
         const rw_finding_t *f = &rep->findings.items[i];
-        if ((r = rw_ctx_finding(ctx, f->severity, STAGE, f->rule, f->field, f->value, f->fix)) <
-            0)
+        if ((r = rw_ctx_finding(ctx, f->severity, STAGE, f->rule, f->field, f->value, f->fix)) < 0)
             return r;
     }
     if ((r = rw_ctx_fact(ctx, STAGE, "tenant", json_string(p->tenant->name))) < 0 ||
@@ -66,8 +65,8 @@ static int set_tenant(rw_ctx_t *ctx, const rw_adm_policy_t *p)
 
 /* The tenant an exec is judged by: the container's, as recorded at create; else the
  * starter's own. */
-static int exec_tenant(rw_ctx_t *ctx, const rw_admission_config_t *ac, size_t *ret,
-                       char *matched, size_t msize, rw_error_t **err)
+static int exec_tenant(rw_ctx_t *ctx, const rw_admission_config_t *ac, size_t *ret, char *matched,
+                       size_t msize, rw_error_t **err)
 {
     cleanup_free char *recorded = NULL;
     const char *id = ctx->inv->id;
@@ -148,7 +147,8 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         if (rule >= 0)
             snprintf(matched, sizeof(matched), "match[%ld]", rule);
         else
-            snprintf(matched, sizeof(matched), "%s", ctx->who ? "default" : "default (starter unknown)");
+            snprintf(matched, sizeof(matched), "%s",
+                     ctx->who ? "default" : "default (starter unknown)");
     } else if ((r = exec_tenant(ctx, ac, &t, matched, sizeof(matched), err)) < 0) {
         return r;
     }

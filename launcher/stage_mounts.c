@@ -93,9 +93,9 @@ static bool applies(const rw_ctx_t *ctx)
 
 static json_t *mount_entry(const char *source, const char *dest, bool writable)
 {
-    json_t *opts = writable ? json_pack("[ss]", "bind", "rprivate")
-                            : json_pack("[ssssss]", "bind", "rprivate", "ro", "nosuid", "nodev",
-                                        "noexec");
+    json_t *opts =
+        writable ? json_pack("[ss]", "bind", "rprivate")
+                 : json_pack("[ssssss]", "bind", "rprivate", "ro", "nosuid", "nodev", "noexec");
     if (!opts)
         return NULL;
     return json_pack("{s:s,s:s,s:s,s:o}", "destination", dest, "type", "bind", "source", source,
@@ -139,8 +139,8 @@ typedef struct job {
 
 static int skip(job_t *j, const char *dest, const char *why)
 {
-    return json_array_append_new(j->skipped, json_pack("{s:s,s:s}", "destination", dest,
-                                                       "reason", why)) < 0
+    return json_array_append_new(j->skipped,
+                                 json_pack("{s:s,s:s}", "destination", dest, "reason", why)) < 0
                ? -ENOMEM
                : 0;
 }
@@ -217,8 +217,9 @@ static int apply_plan(job_t *j)
     for (size_t i = 0; i < j->plan.n && r >= 0; i++) {
         json_t *m = mount_entry(j->plan.m[i].source, j->plan.m[i].dest, j->mc->allow_write);
         const char *keys[] = {"mounts", NULL};
-        r = m ? rw_spec_append(j->ctx->spec, keys, m, "mounts.conf: host content copied for "
-                                                       "this container")
+        r = m ? rw_spec_append(j->ctx->spec, keys, m,
+                               "mounts.conf: host content copied for "
+                               "this container")
               : -ENOMEM;
     }
     if (r >= 0 && j->wrote)
@@ -310,8 +311,8 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         .symlinks = mc->symlinks,
         .uid = root_id(ctx->spec->uid_mappings, ctx->spec->n_uid_mappings),
         .gid = root_id(ctx->spec->gid_mappings, ctx->spec->n_gid_mappings),
-        .selinux_label = access("/sys/fs/selinux/enforce", F_OK) == 0 ? ctx->spec->mount_label
-                                                                     : NULL,
+        .selinux_label =
+            access("/sys/fs/selinux/enforce", F_OK) == 0 ? ctx->spec->mount_label : NULL,
         .base_fd = -1,
         .tmp_fd = -1,
     };

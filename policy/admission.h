@@ -36,7 +36,7 @@ typedef struct rw_adm_host {
     /* Identity of a bind source after symlinks (realpath by default; tests inject).
      * Returns a malloc'ed path or NULL. */
     char *(*resolve)(const char *path);
-    bool audit_only; /* audit mode: report mutations, do not apply them */
+    bool audit_only;       /* audit mode: report mutations, do not apply them */
     bool seccomp_supplied; /* a later stage gives a container without seccomp the site's */
     /* True for a hook runwarden itself added on an earlier pass over this bundle (a plain
      * `runwarden hook NAME` of this binary): not the caller's. NULL: none is. */

@@ -63,8 +63,8 @@ static int is_host_ns(const rw_adm_host_t *h, const char *proc_name, const char 
     return d1 == d2 && i1 == i2;
 }
 
-int rw_adm_check_namespaces(const rw_adm_policy_t *p, const rw_spec_t *s,
-                            const rw_adm_host_t *h, rw_adm_report_t *rep)
+int rw_adm_check_namespaces(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
+                            rw_adm_report_t *rep)
 {
     bool host_failed = false, join_failed = false;
     for (size_t k = 0; k < RW_ARRAY_SIZE(ns_kinds); k++) {
@@ -73,8 +73,7 @@ int rw_adm_check_namespaces(const rw_adm_policy_t *p, const rw_spec_t *s,
         char v[300];
         if (!ns) {
             if (forbidden && !host_failed) {
-                snprintf(v, sizeof(v), "%s (no namespace of its own: the host's)",
-                         ns_kinds[k].oci);
+                snprintf(v, sizeof(v), "%s (no namespace of its own: the host's)", ns_kinds[k].oci);
                 int r = rw_adm_fail(p, rep, RW_ADM_R_HOST_NS, "linux.namespaces", v,
                                     "give the container its own namespace (no --pid/--net/"
                                     "--ipc/--uts=host)");
@@ -89,8 +88,8 @@ int rw_adm_check_namespaces(const rw_adm_policy_t *p, const rw_spec_t *s,
         int host = is_host_ns(h, ns_kinds[k].proc, ns->path);
         if (host != 0 && forbidden && !host_failed) {
             if (host > 0)
-                snprintf(v, sizeof(v), "%s joined at %.200s, which is the host's",
-                         ns_kinds[k].oci, ns->path);
+                snprintf(v, sizeof(v), "%s joined at %.200s, which is the host's", ns_kinds[k].oci,
+                         ns->path);
             else /* strerror would say "No such file", which podman maps to exit 127 */
                 snprintf(v, sizeof(v), "%s joined at %.200s, which cannot be checked (%s)",
                          ns_kinds[k].oci, ns->path,
@@ -150,10 +149,9 @@ static const char *const builtin_sensitive[] = {
 };
 
 /* Devices a baseline container may see (those the runtimes create anyway). */
-static const char *const builtin_devices[] = {"/dev/null",    "/dev/zero", "/dev/full",
-                                              "/dev/random",  "/dev/urandom", "/dev/tty",
-                                              "/dev/console", "/dev/ptmx", "/dev/pts/ptmx",
-                                              NULL};
+static const char *const builtin_devices[] = {
+    "/dev/null", "/dev/zero",    "/dev/full", "/dev/random",   "/dev/urandom",
+    "/dev/tty",  "/dev/console", "/dev/ptmx", "/dev/pts/ptmx", NULL};
 
 static bool is_bind(const rw_spec_mount_t *m)
 {
@@ -174,12 +172,9 @@ static bool device_allowed(const rw_adm_policy_t *p, const char *path)
 
 static const char *sensitive_hit(const rw_adm_policy_t *p, const char *src)
 {
-    const char *const *lists[] = {builtin_sensitive,
-                                  (const char *const *)p->cfg->sensitive_paths,
-                                  p->ov[0] ? (const char *const *)p->ov[0]->sensitive_paths
-                                           : NULL,
-                                  p->ov[1] ? (const char *const *)p->ov[1]->sensitive_paths
-                                           : NULL};
+    const char *const *lists[] = {builtin_sensitive, (const char *const *)p->cfg->sensitive_paths,
+                                  p->ov[0] ? (const char *const *)p->ov[0]->sensitive_paths : NULL,
+                                  p->ov[1] ? (const char *const *)p->ov[1]->sensitive_paths : NULL};
     for (size_t i = 0; i < RW_ARRAY_SIZE(lists); i++)
         for (const char *const *e = lists[i]; e && *e; e++)
             if (rw_adm_path_exposes(src, *e))
@@ -235,8 +230,8 @@ int rw_adm_check_mounts(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_a
  * tty, console, ptmx; and any pty (major 136). */
 static bool safe_number(char type, int64_t major, int64_t minor)
 {
-    static const int64_t nums[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9},
-                                      {5, 0}, {5, 1}, {5, 2}};
+    static const int64_t nums[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8},
+                                      {1, 9}, {5, 0}, {5, 1}, {5, 2}};
     if (type != 'c')
         return false;
     if (major == 136)
@@ -286,8 +281,7 @@ int rw_adm_check_devices(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_re
             for (size_t j = 0; j < s->n_devices && !ok; j++) {
                 const rw_spec_device_t *dv = &s->devices[j];
                 ok = dv->type && dv->type[0] == type && dv->major == d->major &&
-                     (d->minor < 0 ? false : dv->minor == d->minor) &&
-                     device_allowed(p, dv->path);
+                     (d->minor < 0 ? false : dv->minor == d->minor) && device_allowed(p, dv->path);
             }
         }
         if (ok)
@@ -297,8 +291,8 @@ int rw_adm_check_devices(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_re
         if (type == 'a')
             snprintf(v, sizeof(v), "allow all devices (%.8s)", acc);
         else if (d->major < 0 || d->minor < 0)
-            snprintf(v, sizeof(v), "allow %c %s:%s %.8s", type,
-                     d->major < 0 ? "*" : "N", d->minor < 0 ? "*" : "N", acc);
+            snprintf(v, sizeof(v), "allow %c %s:%s %.8s", type, d->major < 0 ? "*" : "N",
+                     d->minor < 0 ? "*" : "N", acc);
         else
             snprintf(v, sizeof(v), "allow %c %lld:%lld %.8s", type, (long long)d->major,
                      (long long)d->minor, acc);

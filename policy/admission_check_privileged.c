@@ -8,14 +8,13 @@
 #include "../common/cleanup.h"
 #include "admission_internal.h"
 
-const char *const rw_adm_required_masked[] = {"/proc/acpi",   "/proc/kcore",       "/proc/keys",
-                                              "/proc/timer_list", "/proc/sched_debug",
-                                              "/proc/scsi",   "/sys/firmware",     NULL};
-const char *const rw_adm_required_readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                                                "/proc/sysrq-trigger", NULL};
+const char *const rw_adm_required_masked[] = {
+    "/proc/acpi",        "/proc/kcore", "/proc/keys",    "/proc/timer_list",
+    "/proc/sched_debug", "/proc/scsi",  "/sys/firmware", NULL};
+const char *const rw_adm_required_readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
 
-static const char *const selinux_types[] = {"container_t", "container_init_t",
-                                            "container_kvm_t"};
+static const char *const selinux_types[] = {"container_t", "container_init_t", "container_kvm_t"};
 
 bool rw_adm_selinux_type_ok(const char *label, const char **ret_type, size_t *ret_len)
 {
@@ -73,8 +72,8 @@ static int check_seccomp(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_
         return rw_adm_fail(p, rep, RW_ADM_R_NO_SECCOMP, "linux.seccomp", "absent",
                            "keep the engine's default seccomp profile (no "
                            "seccomp=unconfined, no --privileged)");
-    if (s->n_seccomp_rules == 0 && (strcmp(da, "SCMP_ACT_ALLOW") == 0 ||
-                                     strcmp(da, "SCMP_ACT_LOG") == 0)) {
+    if (s->n_seccomp_rules == 0 &&
+        (strcmp(da, "SCMP_ACT_ALLOW") == 0 || strcmp(da, "SCMP_ACT_LOG") == 0)) {
         char v[96];
         snprintf(v, sizeof(v), "%.40s with no syscall rules", da);
         return rw_adm_fail(p, rep, RW_ADM_R_NO_SECCOMP, "linux.seccomp.defaultAction", v,
@@ -161,8 +160,8 @@ static int check_sys(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report
         /* Only kernel interfaces: a tmpfs or a masked bind below /sys is harmless. */
         bool kernel = m->type && (strcmp(m->type, "sysfs") == 0 || strcmp(m->type, "cgroup") == 0 ||
                                   strcmp(m->type, "cgroup2") == 0);
-        bool bind = (m->type && strcmp(m->type, "bind") == 0) || has_opt(m, "bind") ||
-                    has_opt(m, "rbind");
+        bool bind =
+            (m->type && strcmp(m->type, "bind") == 0) || has_opt(m, "bind") || has_opt(m, "rbind");
         bool sysfs_bind = bind && m->source &&
                           (strcmp(m->source, "/sys") == 0 || strncmp(m->source, "/sys/", 5) == 0);
         if ((kernel || sysfs_bind) && !has_opt(m, "ro")) {
@@ -177,15 +176,15 @@ static int check_sys(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report
     return 0;
 }
 
-int rw_adm_check_privileged(const rw_adm_policy_t *p, const rw_spec_t *s,
-                            const rw_adm_host_t *h, rw_adm_report_t *rep)
+int rw_adm_check_privileged(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
+                            rw_adm_report_t *rep)
 {
     int r;
     if ((r = check_all_caps(p, s, rep)) < 0 || (r = check_seccomp(p, s, h, rep)) < 0 ||
         (r = check_apparmor(p, s->process.apparmor_profile, h, RW_ADM_R_APPARMOR,
                             "process.apparmorProfile", false, rep)) < 0 ||
-        (r = check_selinux(p, s->process.selinux_label, h, RW_ADM_R_SELINUX,
-                           "process.selinuxLabel", false, rep)) < 0 ||
+        (r = check_selinux(p, s->process.selinux_label, h, RW_ADM_R_SELINUX, "process.selinuxLabel",
+                           false, rep)) < 0 ||
         (r = check_masked(p, s, rep)) < 0 || (r = check_readonly(p, s, rep)) < 0 ||
         (r = check_sys(p, s, rep)) < 0)
         return r;
@@ -197,8 +196,8 @@ int rw_adm_check_privileged(const rw_adm_policy_t *p, const rw_spec_t *s,
 int rw_adm_check_exec_lsm(const rw_adm_policy_t *p, const char *apparmor, const char *label,
                           const rw_adm_host_t *h, rw_adm_report_t *rep)
 {
-    int r = check_apparmor(p, apparmor, h, RW_ADM_R_EXEC_APPARMOR, "process.apparmorProfile",
-                           true, rep);
+    int r = check_apparmor(p, apparmor, h, RW_ADM_R_EXEC_APPARMOR, "process.apparmorProfile", true,
+                           rep);
     if (r >= 0)
         r = check_selinux(p, label, h, RW_ADM_R_EXEC_SELINUX, "process.selinuxLabel", true, rep);
     return r;

@@ -14,11 +14,16 @@
 /* Kubernetes' safe sysctls (Pod Security Standards, baseline): namespaced and unable to
  * affect other containers. */
 static const char *const safe_sysctls[] = {
-    "kernel.shm_rmid_forced",       "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",  "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
     NULL,
 };
 
@@ -159,8 +164,8 @@ int rw_adm_check_limits(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_rep
 rlimits:
     if ((r = check_rlimits(p, s, rep)) < 0 ||
         (r = check_limit(p, RW_ADM_R_MEMORY, p->memory_required, s->has_memory_limit,
-                         s->memory_limit, p->max_memory, "linux.resources.memory.limit",
-                         "--memory", rep)) < 0 ||
+                         s->memory_limit, p->max_memory, "linux.resources.memory.limit", "--memory",
+                         rep)) < 0 ||
         (r = check_limit(p, RW_ADM_R_PIDS, p->pids_required, s->has_pids_limit, s->pids_limit,
                          p->max_pids, "linux.resources.pids.limit", "--pids-limit", rep)) < 0)
         return r;

@@ -76,7 +76,8 @@ int rw_admission_evaluate(const rw_adm_policy_t *p, rw_spec_t *spec, const rw_ad
         (r = rw_adm_check_mounts(p, spec, host, rep)) < 0 ||
         (r = rw_adm_check_devices(p, spec, rep)) < 0 ||
         (r = rw_adm_check_process(p, spec, rep)) < 0 ||
-        (r = rw_adm_check_limits(p, spec, rep)) < 0 || (r = rw_adm_check_extras(p, spec, host, rep)) < 0)
+        (r = rw_adm_check_limits(p, spec, rep)) < 0 ||
+        (r = rw_adm_check_extras(p, spec, host, rep)) < 0)
         return rw_error_set(err, -r, "admission: out of memory");
     return 0;
 }
@@ -92,8 +93,8 @@ static int64_t exec_uid(const char *user)
     return (int64_t)v;
 }
 
-static int exec_caps(const rw_adm_policy_t *p, const rw_spec_t *proc,
-                     const rw_adm_exec_flags_t *f, rw_adm_report_t *rep)
+static int exec_caps(const rw_adm_policy_t *p, const rw_spec_t *proc, const rw_adm_exec_flags_t *f,
+                     rw_adm_report_t *rep)
 {
     const char *unknown = NULL;
     uint64_t bits = proc ? rw_adm_caps_of(&proc->process.caps, &unknown) : 0;
@@ -125,8 +126,8 @@ static int exec_caps(const rw_adm_policy_t *p, const rw_spec_t *proc,
     return 0;
 }
 
-static int exec_user(const rw_adm_policy_t *p, const rw_spec_t *proc,
-                     const rw_adm_exec_flags_t *f, rw_adm_report_t *rep)
+static int exec_user(const rw_adm_policy_t *p, const rw_spec_t *proc, const rw_adm_exec_flags_t *f,
+                     rw_adm_report_t *rep)
 {
     int64_t uid = -1;
     const char *field = "process.user.uid";
@@ -167,7 +168,8 @@ int rw_admission_evaluate_exec(const rw_adm_policy_t *p, rw_spec_t *process,
                             process->file);
     const char *aa = process ? process->process.apparmor_profile : flags ? flags->apparmor : NULL;
     const char *label = process ? process->process.selinux_label : flags ? flags->label : NULL;
-    if ((r = exec_caps(p, process, flags, rep)) < 0 || (r = exec_user(p, process, flags, rep)) < 0 ||
+    if ((r = exec_caps(p, process, flags, rep)) < 0 ||
+        (r = exec_user(p, process, flags, rep)) < 0 ||
         (r = rw_adm_check_exec_lsm(p, aa, label, host, rep)) < 0)
         return rw_error_set(err, -r, "admission: out of memory");
     if (process && p->nnp_required && !process->process.no_new_privileges) {

@@ -12,8 +12,8 @@ static inline bool rw_adm_active(const rw_adm_policy_t *p, rw_adm_rule_t r)
 /* Records that an active rule looked and passed (no-op for inactive rules). */
 void rw_adm_pass(const rw_adm_policy_t *p, rw_adm_report_t *rep, rw_adm_rule_t r);
 /* Records a failure of rule r with the rule's action; no-op when the rule is off. */
-int rw_adm_fail(const rw_adm_policy_t *p, rw_adm_report_t *rep, rw_adm_rule_t r,
-                const char *field, const char *value, const char *fix);
+int rw_adm_fail(const rw_adm_policy_t *p, rw_adm_report_t *rep, rw_adm_rule_t r, const char *field,
+                const char *value, const char *fix);
 /* Records a mutation made (or, audit-only, that would be made) for rule r. */
 int rw_adm_mutated(rw_adm_report_t *rep, rw_adm_rule_t r, const char *field, const char *value,
                    const char *what);
@@ -52,11 +52,11 @@ bool rw_adm_list_match_path(const char *const *list, const char *path);
 bool rw_adm_list_match_glob(const char *const *list, const char *s);
 
 /* Rule groups (admission_check_*.c). */
-int rw_adm_check_privileged(const rw_adm_policy_t *p, const rw_spec_t *s,
-                            const rw_adm_host_t *h, rw_adm_report_t *rep);
+int rw_adm_check_privileged(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
+                            rw_adm_report_t *rep);
 int rw_adm_check_caps(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep);
-int rw_adm_check_namespaces(const rw_adm_policy_t *p, const rw_spec_t *s,
-                            const rw_adm_host_t *h, rw_adm_report_t *rep);
+int rw_adm_check_namespaces(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
+                            rw_adm_report_t *rep);
 int rw_adm_check_mounts(const rw_adm_policy_t *p, const rw_spec_t *s, const rw_adm_host_t *h,
                         rw_adm_report_t *rep);
 int rw_adm_check_devices(const rw_adm_policy_t *p, const rw_spec_t *s, rw_adm_report_t *rep);

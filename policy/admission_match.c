@@ -110,8 +110,7 @@ static bool rule_matches(name_cache_t *c, const rw_adm_match_t *m, const rw_iden
         if (m->loginuid.lo == RW_ID_UNSET) {
             if (who->loginuid != RW_ID_UNSET)
                 return false;
-        } else if (who->loginuid == RW_ID_UNSET ||
-                   !in_range(c, &m->loginuid, who->loginuid, false))
+        } else if (who->loginuid == RW_ID_UNSET || !in_range(c, &m->loginuid, who->loginuid, false))
             return false;
     }
     if (m->has_uid && !in_range(c, &m->uid, who->uid, false))

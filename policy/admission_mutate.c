@@ -54,8 +54,8 @@ static int mut_nnp(mut_ctx_t *m)
         return 0;
     const char *keys[4];
     proc_keys(m->s, keys, "noNewPrivileges", NULL);
-    return apply_set(m, m->s->is_process_only ? RW_ADM_R_EXEC_NNP : RW_ADM_R_NNP, keys,
-                     json_true(), "process.noNewPrivileges", "false", "set it to true");
+    return apply_set(m, m->s->is_process_only ? RW_ADM_R_EXEC_NNP : RW_ADM_R_NNP, keys, json_true(),
+                     "process.noNewPrivileges", "false", "set it to true");
 }
 
 static int mut_caps(mut_ctx_t *m)
@@ -171,8 +171,8 @@ static int mut_rlimits(mut_ctx_t *m)
         if (rw_adm_rlimit_max(m->p, rl->type, &max) && (hard > max || soft > max)) {
             hard = hard > max ? max : hard;
             soft = soft > max ? max : soft;
-            int n = snprintf(desc + o, sizeof(desc) - o, "%s%s=%" PRIu64, o ? "," : "",
-                             rl->type, max);
+            int n =
+                snprintf(desc + o, sizeof(desc) - o, "%s%s=%" PRIu64, o ? "," : "", rl->type, max);
             if (n > 0 && (size_t)n < sizeof(desc) - o)
                 o += (size_t)n;
         }
@@ -180,12 +180,13 @@ static int mut_rlimits(mut_ctx_t *m)
                                              (json_int_t)hard, "soft", (json_int_t)soft));
     }
     const char *keys[] = {"process", "rlimits", NULL};
-    return apply_set(m, RW_ADM_R_RLIMITS, keys, arr, "process.rlimits", desc, "clamped to the "
-                                                                              "site maximum");
+    return apply_set(m, RW_ADM_R_RLIMITS, keys, arr, "process.rlimits", desc,
+                     "clamped to the "
+                     "site maximum");
 }
 
-static int mut_limit(mut_ctx_t *m, rw_adm_rule_t rule, const char *group, int64_t want,
-                     int64_t max, bool has, int64_t cur)
+static int mut_limit(mut_ctx_t *m, rw_adm_rule_t rule, const char *group, int64_t want, int64_t max,
+                     bool has, int64_t cur)
 {
     if (m->s->is_process_only)
         return 0;

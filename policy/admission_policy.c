@@ -90,8 +90,8 @@ void rw_admission_resolve(const rw_admission_config_t *cfg, size_t t, rw_mode_t 
         break;
     case RW_ADM_BASELINE:
         out->allowed_caps = baseline_caps;
-        out->forbidden_host_ns = RW_ADM_NS_PID | RW_ADM_NS_NET | RW_ADM_NS_IPC | RW_ADM_NS_UTS |
-                                 RW_ADM_NS_MOUNT;
+        out->forbidden_host_ns =
+            RW_ADM_NS_PID | RW_ADM_NS_NET | RW_ADM_NS_IPC | RW_ADM_NS_UTS | RW_ADM_NS_MOUNT;
         /* Pods and `--pid container:X` join other containers' namespaces; a mount
          * namespace joined by path is some process's view of the host. */
         out->allowed_join_ns = RW_ADM_NS_PID | RW_ADM_NS_NET | RW_ADM_NS_IPC | RW_ADM_NS_UTS |

@@ -44,8 +44,8 @@ static int add(rw_adm_report_t *rep, rw_severity_t sev, rw_adm_rule_t r, const c
     return rw_findings_add(&rep->findings, sev, RW_ADM_STAGE, rule, field, value, fix);
 }
 
-int rw_adm_fail(const rw_adm_policy_t *p, rw_adm_report_t *rep, rw_adm_rule_t r,
-                const char *field, const char *value, const char *fix)
+int rw_adm_fail(const rw_adm_policy_t *p, rw_adm_report_t *rep, rw_adm_rule_t r, const char *field,
+                const char *value, const char *fix)
 {
     if (!rw_adm_active(p, r))
         return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -30,7 +31,17 @@ bool rw_admission_state_id_ok(const char *id)
 static int open_dir(const char *dir, bool create, rw_error_t **err)
 {
     if (create) {
-        int r = rw_mkdir_p(dir, 0700);
+        /* Parents only searchable (other features' state lives beside it, and a container's
+         * root may have to reach its mounts through /run/runwarden); the records private. */
+        char *slash = strrchr(dir, '/');
+        int r = 0;
+        if (slash && slash != dir) {
+            char *parent = strndup(dir, (size_t)(slash - dir));
+            r = parent ? rw_mkdir_p(parent, 0711) : -ENOMEM;
+            free(parent);
+        }
+        if (r >= 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+            r = -errno;
         if (r < 0)
             return rw_error_setsys(err, -r, "%s: cannot create", dir);
     }

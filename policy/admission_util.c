@@ -117,8 +117,7 @@ bool rw_adm_path_match(const char *pattern, const char *path)
     bool subtree = ends_with_subtree(pattern, &bl);
     if (bl == 0) /* the subtree of "/": everything */
         return true;
-    if (pattern[strcspn(pattern, "*?[\\")] == '\0' ||
-        (subtree && strcspn(pattern, "*?[\\") >= bl))
+    if (pattern[strcspn(pattern, "*?[\\")] == '\0' || (subtree && strcspn(pattern, "*?[\\") >= bl))
         return literal_match(pattern, bl, subtree, path);
     char base[4096];
     if (bl >= sizeof(base))

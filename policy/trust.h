@@ -37,6 +37,7 @@ typedef struct rw_trust_subject {
     uint8_t *manifest;  /* the image's "manifest" big data; NULL when unknown */
     size_t manifest_len;
     char *manifest_digest; /* sha256 of manifest, or the digest an annotation names */
+    int image_dirfd;       /* <graphroot>/<driver>-images/<id>, opened once; -1 when closed */
 } rw_trust_subject_t;
 
 typedef struct rw_trust_opts {

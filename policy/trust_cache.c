@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,25 @@ static void prune(int dirfd, long max_age)
     closedir(dir);
 }
 
+/* Temp file and rename, without fsync: a cache entry lost in a crash is only a miss, and a
+ * torn one fails to parse, which is also a miss. A start must not wait for the disk. */
+static void write_entry(int dirfd, const char *name, const char *data, size_t len)
+{
+    char tmp[RW_SHA256_HEX_LEN + 32];
+    uint32_t rnd = 0;
+    if (getentropy(&rnd, sizeof(rnd)) < 0)
+        rnd = (uint32_t)getpid();
+    snprintf(tmp, sizeof(tmp), ".%s.%08x", name, rnd);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    int r = rw_write_all(fd, data, len);
+    if (close(fd) < 0)
+        r = -1;
+    if (r < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+        unlinkat(dirfd, tmp, 0);
+}
+
 void rw_trust_cache_put(int dirfd, const char *prefix, const uint8_t key[RW_SHA256_LEN],
                         const json_t *value, long ttl)
 {
@@ -115,9 +135,7 @@ void rw_trust_cache_put(int dirfd, const char *prefix, const uint8_t key[RW_SHA2
     json_decref(o);
     if (!s)
         return;
-    rw_error_t *e = NULL;
-    (void)rw_file_replace_at(dirfd, name, s, strlen(s), 0600, geteuid(), getegid(), &e);
-    rw_error_free(e);
+    write_entry(dirfd, name, s, strlen(s));
     free(s);
     uint8_t coin = 0;
     if (getentropy(&coin, 1) == 0 && coin < 4) /* about one write in 64 */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,19 +104,41 @@ static void ctx_clear(evalctx_t *c)
     rw_trust_regd_free(c->regd);
 }
 
-/* Reads a file an operator named in configuration (links allowed, as upstream). */
+/* Reads a file an operator named in configuration. Links are followed (as upstream does:
+ * policy.json and keys are often links into packages); the file must be regular and small. */
 static int read_config_file(const char *path, size_t max, char **buf, size_t *len,
                             rw_error_t **err)
 {
-    char real[PATH_MAX];
-    if (!realpath(path, real))
+    cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
         return rw_error_setsys(err, errno, "%s", path);
-    rw_error_t *e = NULL;
-    int r = rw_file_read_at(AT_FDCWD, real, max, buf, len, NULL, &e);
-    if (r < 0)
-        rw_error_set(err, -r, "%s: %s", path, e ? e->msg : "cannot read");
-    rw_error_free(e);
-    return r;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return rw_error_setsys(err, errno, "%s", path);
+    if (!S_ISREG(st.st_mode))
+        return rw_error_set(err, EINVAL, "%s: not a regular file", path);
+    if ((size_t)st.st_size > max)
+        return rw_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+    cleanup_free char *b = malloc((size_t)st.st_size + 1);
+    if (!b)
+        return -ENOMEM;
+    size_t n = 0;
+    while (n <= (size_t)st.st_size) {
+        ssize_t r = read(fd, b + n, (size_t)st.st_size + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return rw_error_setsys(err, errno, "%s: read failed", path);
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > (size_t)st.st_size)
+        return rw_error_set(err, EFBIG, "%s: grew while being read", path);
+    b[n] = '\0';
+    *len = n;
+    *buf = TAKE_PTR(b);
+    return 0;
 }
 
 static int load_keys(rq_t *q)

@@ -19,8 +19,16 @@
 #include "trust_cache.h"
 #include "trust_sources.h"
 
+static void subject_init(rw_trust_subject_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->image_dirfd = -1;
+}
+
 void rw_trust_subject_clear(rw_trust_subject_t *s)
 {
+    if (s->image_dirfd >= 0)
+        close(s->image_dirfd);
     free(s->why_unknown);
     free(s->graphroot);
     free(s->driver);
@@ -29,7 +37,7 @@ void rw_trust_subject_clear(rw_trust_subject_t *s)
     rw_trust_image_rec_clear(&s->image);
     free(s->manifest);
     free(s->manifest_digest);
-    memset(s, 0, sizeof(*s));
+    subject_init(s);
 }
 
 static int set_unknown(rw_trust_subject_t *s, const char *fmt, ...)
@@ -155,15 +163,14 @@ static int load_image(const rw_trust_opts_t *o, int rootfd, rw_trust_subject_t *
             return set_unknown(s, "%s/%s does not exist", s->graphroot, dir);
         return rw_error_setsys(err, errno, "%s/%s: cannot open", s->graphroot, dir);
     }
-    cleanup_close int fd =
-        openat(dfd, "images.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
+    /* Only the file's identity is needed to find its record in the index cache. */
+    struct stat st;
+    if (fstatat(dfd, "images.json", &st, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT)
             return set_unknown(s, "%s/%s/images.json does not exist", s->graphroot, dir);
-        return rw_error_setsys(err, errno, "%s/%s/images.json: cannot open", s->graphroot, dir);
+        return rw_error_setsys(err, errno, "%s/%s/images.json: cannot stat", s->graphroot, dir);
     }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    if (!S_ISREG(st.st_mode))
         return rw_error_set(err, EINVAL, "%s/%s/images.json: not a regular file", s->graphroot,
                             dir);
     cleanup_close int cfd = -1;
@@ -210,13 +217,13 @@ static int load_image(const rw_trust_opts_t *o, int rootfd, rw_trust_subject_t *
     return 0;
 }
 
-int rw_trust_open_image_dir(const rw_trust_subject_t *s, rw_error_t **err)
+int rw_trust_image_dir(rw_trust_subject_t *s, rw_error_t **err)
 {
+    if (s->image_dirfd >= 0)
+        return s->image_dirfd;
     cleanup_close int rootfd = open_root(s->graphroot, err);
     if (rootfd < 0)
         return rootfd;
-    char dir[200];
-    snprintf(dir, sizeof(dir), "%s-images/%s", s->driver, s->image.id);
     /* Two components, each refused if it is a link. */
     char first[128];
     snprintf(first, sizeof(first), "%s-images", s->driver);
@@ -225,14 +232,16 @@ int rw_trust_open_image_dir(const rw_trust_subject_t *s, rw_error_t **err)
         return rw_error_setsys(err, errno, "%s/%s: cannot open", s->graphroot, first);
     int d2 = openat(d1, s->image.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (d2 < 0)
-        return rw_error_setsys(err, errno, "%s/%s: cannot open", s->graphroot, dir);
+        return rw_error_setsys(err, errno, "%s/%s/%s: cannot open", s->graphroot, first,
+                               s->image.id);
+    s->image_dirfd = d2;
     return d2;
 }
 
 /* The image's manifest: big data "manifest", else "manifest-<digest>". */
 static int load_manifest(rw_trust_subject_t *s, rw_error_t **err)
 {
-    cleanup_close int dfd = rw_trust_open_image_dir(s, err);
+    int dfd = rw_trust_image_dir(s, err);
     if (dfd < 0)
         return dfd;
     const char *keys[2] = {"manifest", NULL};
@@ -351,7 +360,7 @@ int rw_trust_identify_container(const rw_trust_opts_t *o, const char *bundle,
                                 const char *container_id, const rw_spec_t *spec,
                                 rw_trust_subject_t *out, rw_error_t **err)
 {
-    memset(out, 0, sizeof(*out));
+    subject_init(out);
     cleanup_free char *root = NULL, *driver = NULL, *id = NULL;
     int r = bundle ? rw_trust_bundle_shape(bundle, &root, &driver, &id) : 0;
     if (r < 0)
@@ -427,7 +436,7 @@ int rw_trust_identify_store_container(const rw_trust_opts_t *o, const char *grap
                                       const char *driver, const char *container_id,
                                       rw_trust_subject_t *out, rw_error_t **err)
 {
-    memset(out, 0, sizeof(*out));
+    subject_init(out);
     int r = store_for_cli(o, graphroot, driver, out, err);
     if (r < 0)
         return r;
@@ -448,7 +457,7 @@ int rw_trust_identify_store_container(const rw_trust_opts_t *o, const char *grap
 int rw_trust_identify_ref(const rw_trust_opts_t *o, const char *graphroot, const char *driver,
                           const char *ref, rw_trust_subject_t *out, rw_error_t **err)
 {
-    memset(out, 0, sizeof(*out));
+    subject_init(out);
     int r = store_for_cli(o, graphroot, driver, out, err);
     if (r < 0)
         return r;

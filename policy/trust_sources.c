@@ -54,7 +54,7 @@ static int add_sig(rw_trust_sigs_t *s, const char *origin, const uint8_t *blob, 
     return 0;
 }
 
-int rw_trust_sigs_from_storage(const rw_trust_subject_t *s, rw_trust_sigs_t *out,
+int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out,
                                rw_error_t **err)
 {
     if (s->source != RW_TRUST_SRC_STORAGE || !s->have_image)
@@ -73,7 +73,7 @@ int rw_trust_sigs_from_storage(const rw_trust_subject_t *s, rw_trust_sigs_t *out
             return -ENOMEM;
         key = instance_key;
     }
-    cleanup_close int dfd = rw_trust_open_image_dir(s, err);
+    int dfd = rw_trust_image_dir(s, err);
     if (dfd < 0)
         return dfd;
     cleanup_free char *fn = rw_trust_bigdata_filename(key);

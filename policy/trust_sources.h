@@ -27,12 +27,13 @@ typedef struct rw_trust_sigs {
 void rw_trust_sigs_clear(rw_trust_sigs_t *s);
 /* The signatures stored with the image ("signatures" split by metadata sizes, or
  * "signature-<hex>" of the manifest digest). Damaged data is an error. */
-int rw_trust_sigs_from_storage(const rw_trust_subject_t *s, rw_trust_sigs_t *out,
+int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out,
                                rw_error_t **err);
 /* <dir>/<repo_path>@<algo>=<hex>/signature-N for N = 1.. until the first missing one. */
 int rw_trust_sigs_from_lookaside(const char *dir, const char *repo_path,
                                  const char *manifest_digest, rw_trust_sigs_t *out,
                                  rw_error_t **err);
 
-/* Opens <graphroot>/<driver>-images/<id> (no links below the graph root). */
-int rw_trust_open_image_dir(const rw_trust_subject_t *s, rw_error_t **err);
+/* <graphroot>/<driver>-images/<id> (no links below the graph root), opened on first use and
+ * kept in the subject: the fd is borrowed. */
+int rw_trust_image_dir(rw_trust_subject_t *s, rw_error_t **err);

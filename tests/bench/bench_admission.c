@@ -51,8 +51,8 @@ static char *big_policy(int *ret_rules)
         json_array_append_new(match, json_pack("{s:i,s:s}", "loginUid", 10000 + i, "tenant",
                                                i % 2 ? "team-a" : "team-b"));
     for (int i = 0; i < 5; i++, rules++)
-        json_array_append_new(match, json_pack("{s:s,s:i,s:s}", "group", "sudo", "uid", 7000 + i,
-                                               "tenant", "ops"));
+        json_array_append_new(
+            match, json_pack("{s:s,s:i,s:s}", "group", "sudo", "uid", 7000 + i, "tenant", "ops"));
     /* the starter (login uid 4243) is matched by the last rule: the whole list is walked */
     json_array_append_new(match, json_pack("{s:i,s:s}", "loginUid", 4243, "tenant", "ci"));
     rules++;
@@ -72,18 +72,18 @@ static char *big_policy(int *ret_rules)
                              "io.kubernetes.cri-o.Devices", "example.com/debug*",
                              "run.oci.systemd.force_cgroup_v1");
     rules += 5;
-    json_t *ci = json_pack(
-        "{s:s,s:s,s:{s:[s],s:{s:i},s:I,s:{s:b,s:b,s:b,s:b,s:i,s:i}}}", "level", "baseline", "mode",
-        "enforce", "overrides", "allowHostPaths", "/srv/shared/**", "maxRlimits", "RLIMIT_NOFILE",
-        1048576, "maxMemoryLimit", (json_int_t)8589934592LL, "mutate", "noNewPrivileges", 1,
-        "dropCapabilities", 1, "maskPaths", 1, "readonlyPaths", 1, "memoryLimit", 1073741824,
-        "pidsLimit", 4096);
+    json_t *ci =
+        json_pack("{s:s,s:s,s:{s:[s],s:{s:i},s:I,s:{s:b,s:b,s:b,s:b,s:i,s:i}}}", "level",
+                  "baseline", "mode", "enforce", "overrides", "allowHostPaths", "/srv/shared/**",
+                  "maxRlimits", "RLIMIT_NOFILE", 1048576, "maxMemoryLimit",
+                  (json_int_t)8589934592LL, "mutate", "noNewPrivileges", 1, "dropCapabilities", 1,
+                  "maskPaths", 1, "readonlyPaths", 1, "memoryLimit", 1073741824, "pidsLimit", 4096);
     json_t *sec = json_pack(
         "{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:o},s:o,s:o,s:o,s:o,s:{s:[s,s]}}",
-        "defaultTenant", "default", "tenants", "default", "level", "restricted", "team-a",
-        "level", "baseline", "team-b", "level", "baseline", "ops", "level", "privileged", "ci", ci,
-        "match", match, "sensitivePaths", sens, "hookAllowlist", hooks, "annotationDenylist",
-        deny, "overrides", "allowCapabilities", "CAP_NET_RAW", "CAP_AUDIT_WRITE");
+        "defaultTenant", "default", "tenants", "default", "level", "restricted", "team-a", "level",
+        "baseline", "team-b", "level", "baseline", "ops", "level", "privileged", "ci", ci, "match",
+        match, "sensitivePaths", sens, "hookAllowlist", hooks, "annotationDenylist", deny,
+        "overrides", "allowCapabilities", "CAP_NET_RAW", "CAP_AUDIT_WRITE");
     char *text = json_dumps(sec, JSON_COMPACT);
     json_decref(sec);
     *ret_rules = rules;

@@ -83,6 +83,21 @@ printf '\ncreate (runtime /bin/true): audit off %.2f ms, audit on %.2f ms, added
 printf 'create with the kernel audit message too (linuxAudit, libaudit dlopen): %.2f ms, added %s ms\n' \
 	"$k" "$(awk -v d="$d" -v w="$k" 'BEGIN { printf "%.2f", w - d }')"
 awk -v a="$added" 'BEGIN { exit !(a <= 2.0) }' || MISSED=1
+# CPU time (user + sys) per create, which contention does not inflate the way it does wall
+# time; the fdatasync wait itself is not CPU time, the median append latency above is that.
+cpu_ms() { # CONFIG PREFIX: CPU ms per create
+	/usr/bin/time -f '%U %S' -o "$T/cpu.out" bash -c \
+		'for i in $(seq 1 "$1"); do RUNWARDEN_CONFIG="$2" "$3" create --bundle "$4" "$5$i" >/dev/null 2>&1 || exit 1; done' \
+		_ "$N" "$1" "$RW_BIN" "$T/b" "$2" || rw_die "CPU run with $1 failed"
+	awk -v n="$N" '{ printf "%.3f", ($1 + $2) * 1000 / n }' "$T/cpu.out"
+}
+c_off=$(cpu_ms "$T/off.json" coff)
+c_on=$(cpu_ms "$T/on.json" con)
+c_kern=$(cpu_ms "$T/kern.json" ckern)
+printf 'CPU per create: audit off %s ms, audit on %s ms (+%s), with kernel message %s ms (+%s)\n' \
+	"$c_off" "$c_on" "$(awk -v a="$c_on" -v b="$c_off" 'BEGIN { printf "%.3f", a - b }')" \
+	"$c_kern" "$(awk -v a="$c_kern" -v b="$c_off" 'BEGIN { printf "%.3f", a - b }')"
+
 out=$("$TIMER" -n "$N" -w 5 \
 	:: off /usr/bin/env RUNWARDEN_CONFIG="$T/off.json" "$RW_BIN" kill "x{}" KILL \
 	:: on /usr/bin/env RUNWARDEN_CONFIG="$T/on.json" "$RW_BIN" kill "x{}" KILL) ||

@@ -57,16 +57,24 @@ field() { # LABEL KEY < timer output
 }
 
 MISSED=0
-row() { # NAME DIRECT-MS WRAPPED-MS
-	printf '%-40s %10.2f %11.2f %7.3f %9.2f\n' "$1" "$2" "$3" \
-		"$(awk -v d="$2" -v w="$3" 'BEGIN { print w / d }')" \
-		"$(awk -v d="$2" -v w="$3" 'BEGIN { print w - d }')"
+row() { # NAME TIMER-OUTPUT WRAPPED-LABEL: wall medians, ratio, added; then CPU medians
+	local d w dc wc
+	d=$(field direct median_ms <<<"$2")
+	w=$(field "$3" median_ms <<<"$2")
+	dc=$(field direct cpu_median_ms <<<"$2")
+	wc=$(field "$3" cpu_median_ms <<<"$2")
+	printf '%-40s %9.2f %9.2f %6.3f %8.2f | %8.2f %8.2f %8.2f\n' "$1" "$d" "$w" \
+		"$(awk -v d="$d" -v w="$w" 'BEGIN { print w / d }')" \
+		"$(awk -v d="$d" -v w="$w" 'BEGIN { print w - d }')" "$dc" "$wc" \
+		"$(awk -v d="$dc" -v w="$wc" 'BEGIN { print w - d }')"
 }
 
 printf '\nrunwarden launcher benchmark: %d runs per cell, alternating; kernel %s, %s CPUs\n' \
 	"$N" "$(uname -r)" "$(nproc)"
 printf 'load average at start: %s\n\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-40s %10s %11s %7s %9s\n' "" "direct ms" "wrapped ms" "ratio" "added ms"
+printf '%-40s %9s %9s %6s %8s | %8s %8s %8s\n' "" "direct" "wrapped" "ratio" "added" \
+	"cpu dir." "cpu wr." "cpu add"
+printf '%-40s %9s %9s %6s %8s | %8s %8s %8s\n' "(medians, ms)" "wall" "wall" "" "wall" "" "" ""
 
 # `env -i` would change the runtime's environment on one side only; `env VAR=...` execs in
 # place, so the wrapped cells carry one extra execve of /usr/bin/env (~0.3 ms, counted
@@ -81,11 +89,10 @@ for rt in runc crun; do
 		:: core /usr/bin/env "RUNWARDEN_CONFIG=$T/core.json" "$T/shims/$rt" --root "$T/root-$rt-c" run -b "$T/bundles/c{}" "bc{}" \
 		:: default /usr/bin/env "RUNWARDEN_CONFIG=$T/default.json" "$T/shims/$rt" --root "$T/root-$rt-w" run -b "$T/bundles/w{}" "bw{}") ||
 		rw_die "$rt run benchmark: some runs failed: $out"
+	row "$rt run /bin/true, default config" "$out" default
+	row "$rt run /bin/true, core config" "$out" core
 	d=$(field direct median_ms <<<"$out")
-	c=$(field core median_ms <<<"$out")
 	w=$(field default median_ms <<<"$out")
-	row "$rt run /bin/true, default config" "$d" "$w"
-	row "$rt run /bin/true, core config" "$d" "$c"
 	awk -v d="$d" -v w="$w" 'BEGIN { exit !(w / d <= 1.05) }' || MISSED=1
 done
 
@@ -99,11 +106,10 @@ for rt in runc crun; do
 		:: core /usr/bin/env "RUNWARDEN_CONFIG=$T/core.json" "$T/shims/$rt" --root "$T/root-$rt-state" state bstate \
 		:: default /usr/bin/env "RUNWARDEN_CONFIG=$T/default.json" "$T/shims/$rt" --root "$T/root-$rt-state" state bstate) ||
 		rw_die "$rt state benchmark: some calls failed"
+	row "$rt state, default config" "$out" default
+	row "$rt state, core config" "$out" core
 	d=$(field direct median_ms <<<"$out")
-	c=$(field core median_ms <<<"$out")
 	w=$(field default median_ms <<<"$out")
-	row "$rt state, default config" "$d" "$w"
-	row "$rt state, core config" "$d" "$c"
 	awk -v d="$d" -v w="$w" 'BEGIN { exit !(w - d <= 0.5) }' || MISSED=1
 	"/usr/bin/$rt" --root "$T/root-$rt-state" delete -f bstate >/dev/null 2>&1 || true
 done
@@ -117,9 +123,8 @@ out=$("$TIMER" -n "$N" -w 3 \
 	:: core /usr/bin/env "RUNWARDEN_CONFIG=$T/core-true.json" "$T/shims/runc" --root "$T/x" state bstate \
 	:: default /usr/bin/env "RUNWARDEN_CONFIG=$T/default-true.json" "$T/shims/runc" --root "$T/x" state bstate) ||
 	rw_die "runwarden-only benchmark: some calls failed"
-d=$(field direct median_ms <<<"$out")
-row "/bin/true vs shim->/bin/true, default" "$d" "$(field default median_ms <<<"$out")"
-row "/bin/true vs shim->/bin/true, core" "$d" "$(field core median_ms <<<"$out")"
+row "/bin/true vs shim->/bin/true, default" "$out" default
+row "/bin/true vs shim->/bin/true, core" "$out" core
 
 printf '\nload average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'targets (default config): run ratio <= 1.05, state added <= 0.5 ms: %s\n' \

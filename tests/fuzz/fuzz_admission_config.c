@@ -72,8 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool spec_mode = data[0] & 1;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    json_t *sec = spec_mode ? json_loads(everything_policy, 0, NULL)
-                            : rw_json_parse(text, len, "fuzz", NULL);
+    json_t *sec =
+        spec_mode ? json_loads(everything_policy, 0, NULL) : rw_json_parse(text, len, "fuzz", NULL);
     if (!sec)
         return 0;
     rw_admission_config_t *ac = NULL;

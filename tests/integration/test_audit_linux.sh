@@ -22,6 +22,17 @@ pid=$(auditctl -s | awk '$1=="pid" {print $2}')
 [ "${pid:-0}" -eq 0 ] || rw_skip "an audit daemon (pid $pid) already owns the kernel audit log"
 was_enabled=$(auditctl -s | awk '$1=="enabled" {print $2}')
 
+# With kernel auditing off the message would be dropped: the record says so instead.
+B0=$T/bundle0
+rw_make_bundle "$B0" /bin/true
+if [ "${was_enabled:-0}" = 0 ]; then
+	rw_run "$RW_SHIMS/runc" --root "$T/state" run --bundle "$B0" "rw-la0-$$"
+	rw_assert_rc 0 "container started while kernel auditing is off"
+	rw_assert_eq '{"sent":false,"error":"kernel auditing is disabled"}' \
+		"$(audit_last_record ".container.id==\"rw-la0-$$\"" | jq -c .linux_audit)" \
+		"the JSON record says the kernel message was not sent, and why"
+fi
+
 mkdir -p "$T/auditd/plugins.d"
 sed -e "s|^log_file = .*|log_file = $T/auditd/audit.log|" \
 	-e "s|^plugin_dir = .*|plugin_dir = $T/auditd/plugins.d|" \

@@ -24,6 +24,12 @@ CAPS=(CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_NET_BIND_SER
 CAPARGS=()
 for c in "${CAPS[@]}"; do CAPARGS+=(--cap "$c"); done
 
+# libseccomp stays off the pass-through path: the binary does not link it.
+if command -v readelf >/dev/null; then
+	needed=$(readelf -d "$RW_BIN" | awk '/NEEDED/ {print $NF}' | tr '\n' ' ')
+	rw_assert_not_contains "$needed" libseccomp "runwarden does not link libseccomp (NEEDED: $needed)"
+fi
+
 rw_assert_ok "compile the default profile (binary tree)" \
 	"$RW_BIN" seccomp compile "$PROFILE" "${CAPARGS[@]}" -o "$T/tree.bpf"
 rw_assert_ok "compile the default profile (libseccomp's default shape, as crun)" \

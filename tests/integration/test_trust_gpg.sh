@@ -93,6 +93,11 @@ rw_assert_rc 0 "podman tag lets the unsigned image take the trusted name"
 trust_run_refused "tagged unsigned image refused at start" "$R/signed/tagged:1" \
 	"trust.policy" "$R/signed/tagged:1" "transports.docker[\"$R/signed\"]" \
 	"no signature exists"
+# Control: without runwarden, podman runs it.
+rw_podman_use_runtime "$RW_REAL_CRUN"
+rw_run rw_podman run --rm "$R/signed/tagged:1" /bin/cat /variant
+rw_assert_eq "evil" "$RW_OUT" "control: podman alone runs the tagged unsigned image"
+rw_podman_use_runtime crun
 # 3. ... by podman load (a docker-archive that says it is the trusted image)
 trust_src_podman tag localhost/loaded "$R/signed/loaded:1" >/dev/null
 rw_run trust_src_podman save -o "$T/loaded.tar" "$R/signed/loaded:1"
@@ -148,5 +153,32 @@ cid=$(rw_podman inspect --format '{{.Id}}' keep)
 rw_run "$RW_BIN" image verify --root "$RW_PODMAN_DIR/root" --driver vfs --container "$cid"
 rw_assert_rc 0 "image verify --container: accepted"
 rw_assert_contains "$RW_OUT" "requested name: $R/signed/app:1" "image verify --container shows the name"
+
+# 13. The audit record carries the verdict, the scope, the requirements and the image.
+if "$RW_BIN" audit --help >/dev/null 2>&1; then
+	jq --arg l "$T/audit/audit.jsonl" --arg k "$T/audit/seal.key" \
+		'.audit = {log: $l, sealKey: $k, linuxAudit: false}' "$T/runwarden.json" \
+		>"$T/rw-audit.json"
+	rw_write_config_raw "$T/runwarden.json" "$(cat "$T/rw-audit.json")"
+	rw_run "$RW_BIN" audit init --key-out "$T/audit.vk"
+	rw_assert_rc 0 "audit init"
+	trust_run_ok "signed image runs with the audit log on" "$R/signed/app:1"
+	trust_run_refused "tagged image refused with the audit log on" "$R/signed/tagged:1" \
+		"trust.policy"
+	acc=$(jq -c 'select(.event == "create" and .facts.trust.verdict == "accepted") | .facts.trust' \
+		"$T/audit/audit.jsonl" | tail -n 1)
+	rw_assert_eq "$R/signed/app:1" "$(jq -r .name <<<"$acc")" "audit: accepted start names the image"
+	rw_assert_eq "transports.docker[\"$R/signed\"]" "$(jq -r .scope <<<"$acc")" \
+		"audit: accepted start names the scope"
+	rw_assert_eq "signedBy accepted" "$(jq -r '.requirements[0] | "\(.type) \(.result)"' <<<"$acc")" \
+		"audit: accepted start lists the requirement's result"
+	rw_assert_match "$(jq -r '.image.id + " " + .image.manifestDigest' <<<"$acc")" \
+		'^[0-9a-f]{64} sha256:[0-9a-f]{64}$' "audit: accepted start records image id and digest"
+	bad=$(jq -c 'select(.event == "create" and .facts.trust.verdict == "rejected")' \
+		"$T/audit/audit.jsonl" | tail -n 1)
+	rw_assert_eq "refused $R/signed/tagged:1 rejected" \
+		"$(jq -r '"\(.decision) \(.facts.trust.name) \(.facts.trust.requirements[0].result)"' <<<"$bad")" \
+		"audit: refused start records decision, image and failing requirement"
+fi
 
 rw_finish

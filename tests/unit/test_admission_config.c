@@ -128,7 +128,7 @@ static void test_paths(void **state)
     struct {
         const char *base, *in, *out;
     } clean[] = {{NULL, "/a//b/../c/.", "/a/c"}, {NULL, "/../../x", "/x"},
-                 {"/b/u", "../../etc", "/etc"}, {NULL, "/", "/"},
+                 {"/b/u", "../../etc", "/etc"},  {NULL, "/", "/"},
                  {"/b", "x/./y", "/b/x/y"},      {NULL, "//", "/"}};
     for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
         cleanup_free char *c = rw_adm_path_clean(clean[i].base, clean[i].in);
@@ -139,8 +139,8 @@ static void test_paths(void **state)
 /* ---- the stage on a hand-made context ------------------------------------------------ */
 
 #define STAGE_CONFIG                                                                               \
-    "{\"admission\":{\"stateDir\":\"%s\",\"tenants\":{\"default\":{\"level\":\"baseline\"},"   \
-    "\"ci\":{\"level\":\"baseline\",\"mode\":\"warn\"}},\"match\":[{\"loginUid\":4243,"         \
+    "{\"admission\":{\"stateDir\":\"%s\",\"tenants\":{\"default\":{\"level\":\"baseline\"},"       \
+    "\"ci\":{\"level\":\"baseline\",\"mode\":\"warn\"}},\"match\":[{\"loginUid\":4243,"            \
     "\"tenant\":\"ci\"}]},\"mounts\":{\"enabled\":false}}"
 
 static const char *stage_spec =
@@ -224,8 +224,8 @@ static void test_stage_create_and_exec(void **state)
     json_t *facts = json_object_get(ctx.facts, "admission");
     assert_string_equal(json_string_value(json_object_get(facts, "tenant")), "ci");
     assert_string_equal(json_string_value(json_object_get(facts, "matchedBy")), "match[0]");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(facts, "rules"), "capabilities.beyond-level")),
+    assert_string_equal(json_string_value(json_object_get(json_object_get(facts, "rules"),
+                                                          "capabilities.beyond-level")),
                         "refuse");
     /* the poststop hook that forgets the tenant is in the spec */
     bool hook = false;
@@ -252,9 +252,9 @@ static void test_stage_create_and_exec(void **state)
     assert_int_equal(rw_ctx_init(&ctx, e->cfg, &inv, "/usr/bin/crun"), 0);
     assert_int_equal(run_stage(&rw_stage_admission, &ctx), 0);
     assert_string_equal(ctx.tenant, "ci");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(ctx.facts, "admission"), "matchedBy")),
-                        "container");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(ctx.facts, "admission"), "matchedBy")),
+        "container");
     const rw_finding_t *f = rw_findings_first(&ctx.findings, RW_SEV_REFUSE);
     assert_non_null(f);
     assert_string_equal(f->rule, "admission.exec.capabilities");
@@ -298,9 +298,9 @@ static void test_stage_refused_leaves_nothing(void **state)
     assert_int_equal(run_stage(&rw_stage_admission, &ctx), 0);
     assert_string_equal(ctx.tenant, "default");
     assert_int_equal(rw_pipeline_decision(&ctx), RW_DECISION_REFUSED);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(ctx.facts, "admission"), "matchedBy")),
-                        "default (starter unknown)");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(ctx.facts, "admission"), "matchedBy")),
+        "default (starter unknown)");
     assert_int_equal(run_stage(&rw_stage_admission_commit, &ctx), 0);
     char sd[128], *t = NULL;
     snprintf(sd, sizeof(sd), "%s/state", e->dir);

@@ -276,8 +276,8 @@ static void run_vector(void **state)
     const rw_finding_t *refuse = rw_findings_first(&rep.findings, RW_SEV_REFUSE);
     const rw_finding_t *warn = rw_findings_first(&rep.findings, RW_SEV_WARN);
     const char *verdict = refuse && p.mode == RW_MODE_ENFORCE ? "refused"
-                          : (refuse || warn)                 ? "warned"
-                                                             : "allowed";
+                          : (refuse || warn)                  ? "warned"
+                                                              : "allowed";
     const char *want = sget(expect, "verdict");
     if (want && strcmp(want, verdict) != 0) {
         dump(name, &rep);

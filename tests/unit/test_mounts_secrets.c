@@ -127,7 +127,7 @@ static void test_pick(void **state)
 {
     (void)state;
     const char *etc = path_of("etc.conf"), *share = path_of("share.conf"),
-                      *user = path_of("user.conf"), *only = path_of("only.conf");
+               *user = path_of("user.conf"), *only = path_of("only.conf");
     char *got = NULL;
     /* nothing exists */
     assert_int_equal(rw_mounts_conf_pick(NULL, false, user, etc, share, &got), 0);
@@ -189,7 +189,7 @@ static void test_copy_tree(void **state)
     mk("other");
     write_file("other/secret", "secret\n", 0600);
     const char *src = path_of("src"), *base = path_of("secrets"), *outside = path_of("outside.txt"),
-                      *secret = path_of("other/secret");
+               *secret = path_of("other/secret");
     assert_int_equal(symlink("a.txt", path_of("src/inside-link")), 0);
     assert_int_equal(symlink(outside, path_of("src/root-link")), 0);
     assert_int_equal(symlink(secret, path_of("src/user-link")), 0);
@@ -342,11 +342,11 @@ static const char *spec_text =
 static rw_config_t *stage_config(bool fips)
 {
     const char *conf = path_of("mounts.conf"), *sec = path_of("stage-secrets"),
-                      *marker = path_of(fips ? "system-fips" : "no-fips-here");
+               *marker = path_of(fips ? "system-fips" : "no-fips-here");
     char text[2048];
     snprintf(text, sizeof(text),
-             "{\"mounts\":{\"mountsFile\":\"%s\",\"secretsDir\":\"%s\",\"fipsFile\":\"%s\"}}",
-             conf, sec, marker);
+             "{\"mounts\":{\"mountsFile\":\"%s\",\"secretsDir\":\"%s\",\"fipsFile\":\"%s\"}}", conf,
+             sec, marker);
     rw_config_t *cfg = NULL;
     assert_int_equal(rw_config_parse(text, strlen(text), "rw.json", &cfg, NULL), 0);
     return cfg;
@@ -377,8 +377,7 @@ static void prepare_sources(void)
     mk("host/dir");
     write_file("host/dir/token", "t0ken\n", 0600);
     write_file("host/file.conf", "setting=1\n", 0644);
-    const char *d = path_of("host/dir"), *f = path_of("host/file.conf"),
-                      *s = path_of("host/dir");
+    const char *d = path_of("host/dir"), *f = path_of("host/file.conf"), *s = path_of("host/dir");
     char text[1024];
     snprintf(text, sizeof(text),
              "# secrets for every container\n%s:/run/secrets\n%s:/etc/app/file.conf\n"
