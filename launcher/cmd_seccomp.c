@@ -289,9 +289,20 @@ static int get_program(const opts_t *o, rw_seccomp_oci_t **oci, rw_seccomp_filte
         if (r >= 0)
             r = build_filter(o, *oci, f, err);
     }
+    const rw_seccomp_arch_t *t = target_arch(o);
+    if (r >= 0 && t)
+        rw_seccomp_bpf_to_host(f->insns, f->n, rw_seccomp_arch_big_endian(t));
     if (r >= 0)
         r = rw_seccomp_bpf_validate(f->insns, f->n, err);
     return r;
+}
+
+/* seccomp_data as the target's kernel lays it out. */
+static void prepare_data(const opts_t *o, struct seccomp_data *d)
+{
+    const rw_seccomp_arch_t *t = target_arch(o);
+    if (t)
+        rw_seccomp_data_for_target(d, rw_seccomp_arch_big_endian(t));
 }
 
 static int cmd_resolve(const opts_t *o)
@@ -328,8 +339,17 @@ static int cmd_compile(const opts_t *o)
     print_warnings(&w);
     if (r >= 0)
         r = build_filter(o, oci, &f, &err);
-    if (r >= 0)
-        r = rw_seccomp_bpf_validate(f.insns, f.n, &err);
+    if (r >= 0) {
+        /* The file keeps the target's byte order (what its kernel gets); validate a copy in
+         * ours. */
+        struct sock_filter *copy = malloc(f.n * sizeof(*copy));
+        if (!copy)
+            return 1;
+        memcpy(copy, f.insns, f.n * sizeof(*copy));
+        rw_seccomp_bpf_to_host(copy, f.n, rw_seccomp_arch_big_endian(target_arch(o)));
+        r = rw_seccomp_bpf_validate(copy, f.n, &err);
+        free(copy);
+    }
     if (r < 0) {
         print_err("cannot compile", err);
         rw_error_free(err);
@@ -367,7 +387,8 @@ static const rw_seccomp_arch_t *abi_arch(const char *name)
 }
 
 /* Lines "ABI:NAME|NR[:A0,A1,...]" on stdin; prints "LINE ACTION" per line. */
-static int test_batch(const rw_seccomp_filter_t *f)
+static void prepare_data(const opts_t *o, struct seccomp_data *d);
+static int test_batch(const opts_t *o, const rw_seccomp_filter_t *f)
 {
     char line[512];
     int rc = 0;
@@ -405,6 +426,7 @@ static int test_batch(const rw_seccomp_filter_t *f)
         }
         d.nr = nr;
         d.arch = rw_seccomp_arch_audit(arch);
+        prepare_data(o, &d);
         uint32_t ret = 0;
         rw_seccomp_bpf_run(f->insns, f->n, &d, &ret, NULL);
         char desc[96];
@@ -434,7 +456,7 @@ static int cmd_test(const opts_t *o)
     int r = get_program(o, &oci, &f, &err);
     int nr = 0;
     if (r >= 0 && o->batch)
-        return test_batch(&f);
+        return test_batch(o, &f);
     if (r >= 0)
         r = syscall_number(arch, o->syscall, &nr, &err);
     if (r < 0) {
@@ -444,6 +466,7 @@ static int cmd_test(const opts_t *o)
     }
     struct seccomp_data d = {.nr = nr, .arch = rw_seccomp_arch_audit(arch)};
     memcpy(d.args, o->args, sizeof(d.args));
+    prepare_data(o, &d);
     uint32_t ret = 0;
     size_t executed = 0;
     rw_seccomp_bpf_run(f.insns, f.n, &d, &ret, &executed);
@@ -572,6 +595,7 @@ static int cmd_explain(const opts_t *o)
         struct seccomp_data d = {.nr = tab[i].nr, .arch = rw_seccomp_arch_audit(arch)};
         uint32_t ret = 0;
         size_t ex = 0;
+        prepare_data(o, &d);
         rw_seccomp_bpf_run(f.insns, f.n, &d, &ret, &ex);
         char desc[96];
         rw_seccomp_ret_describe(ret, desc, sizeof(desc));

@@ -99,6 +99,26 @@ static int open_parent(const char *path, int *ret_dirfd, char **ret_name, rw_err
     return 0;
 }
 
+/* "DIR/", "DIR/." and "DIR//." name DIR but make open() follow DIR when it is a link, where
+ * O_NOFOLLOW would not see it: drop those tails before the check. */
+static char *without_dir_tail(const char *b)
+{
+    char *p = strdup(b);
+    if (!p)
+        return NULL;
+    size_t n = strlen(p);
+    for (;;) {
+        while (n > 1 && p[n - 1] == '/')
+            n--;
+        if (n > 2 && p[n - 1] == '.' && p[n - 2] == '/')
+            n -= 2;
+        else
+            break;
+    }
+    p[n] = '\0';
+    return p;
+}
+
 static int load_bundle(rw_ctx_t *ctx, rw_error_t **err)
 {
     const rw_invocation_t *inv = ctx->inv;
@@ -116,7 +136,10 @@ static int load_bundle(rw_ctx_t *ctx, rw_error_t **err)
         return -ENOMEM;
 
     /* The final component must not be a link: the bundle is what the engine created. */
-    int r = rw_dir_open_at(AT_FDCWD, b, err);
+    cleanup_free char *open_path = without_dir_tail(b);
+    if (!open_path)
+        return -ENOMEM;
+    int r = rw_dir_open_at(AT_FDCWD, open_path, err);
     if (r < 0)
         return rw_error_prefix(err, "bundle");
     ctx->bundle_fd = r;

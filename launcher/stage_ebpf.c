@@ -62,6 +62,8 @@ static int add_hook(rw_ctx_t *ctx, const char *when, const char *name, const cha
 
 static int run(rw_ctx_t *ctx, rw_error_t **err)
 {
+    /* before any goto: cleanup variables must be initialised on every path */
+    cleanup_free char *cfg_arg = NULL, *tenant_arg = NULL;
     rw_ebpf_config_t ec;
     int r = rw_config_ebpf_parse(ctx->cfg->ebpf, ctx->cfg->path, &ec, err);
     if (r < 0) {
@@ -105,10 +107,9 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         goto out;
     }
 
-    cleanup_free char *cfg_arg = NULL, *tenant_arg = NULL;
     const char *args[3] = {NULL, NULL, NULL};
     int n = 0;
-    if (ctx->cfg->from_file) {
+    if (ctx->cfg->from_file && ctx->cfg->path && ctx->cfg->path[0] == '/') {
         if (asprintf(&cfg_arg, "--config=%s", ctx->cfg->path) < 0) {
             r = -ENOMEM;
             goto out;

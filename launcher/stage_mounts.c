@@ -261,6 +261,36 @@ static int run_job(job_t *j, const rw_mounts_conf_t *conf, rw_error_t **err)
     return 0;
 }
 
+/* A bundle runwarden already ran once (plain runc/crun users reuse bundles) holds binds of
+ * an earlier container's copy: they are runwarden's, not the engine's, and their source is
+ * gone with that container. Drop them; this container gets its own. */
+static int drop_stale_copies(rw_ctx_t *ctx, const char *base)
+{
+    size_t bl = strlen(base);
+    bool stale = false;
+    for (size_t i = 0; i < ctx->spec->n_mounts && !stale; i++) {
+        const char *src = ctx->spec->mounts[i].source;
+        stale = src && strncmp(src, base, bl) == 0 && src[bl] == '/';
+    }
+    if (!stale)
+        return 0;
+    static const char *const keys[] = {"mounts", NULL};
+    json_t *mounts = rw_spec_get(ctx->spec, keys);
+    json_t *kept = json_array();
+    if (!kept)
+        return -ENOMEM;
+    size_t i;
+    json_t *m;
+    json_array_foreach(mounts, i, m)
+    {
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (!(src && strncmp(src, base, bl) == 0 && src[bl] == '/'))
+            json_array_append(kept, m);
+    }
+    return rw_spec_set(ctx->spec, keys, kept,
+                       "mounts.conf: drop the binds of an earlier container's copy");
+}
+
 static int run(rw_ctx_t *ctx, rw_error_t **err)
 {
     if (rw_findings_first(&ctx->findings, RW_SEV_REFUSE) && ctx->mode == RW_MODE_ENFORCE)
@@ -269,6 +299,12 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     int r = rw_mounts_config_parse(ctx->cfg->mounts, ctx->cfg->path, &mc, err);
     if (r < 0 || !mc->enabled)
         return r;
+
+    cleanup_free char *base = rw_secrets_base_dir(mc);
+    if (!base)
+        return -ENOMEM;
+    if ((r = drop_stale_copies(ctx, base)) < 0)
+        return rw_error_set(err, -r, "mounts: cannot update the spec");
 
     cleanup_free char *user_file =
         rw_secrets_rootless() ? rw_mounts_conf_user_path(getenv("HOME")) : NULL;
@@ -301,7 +337,6 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
                               id ? id : "(none)",
                               "no mounts.conf content is mounted for a container without a "
                               "plain id");
-    cleanup_free char *base = rw_secrets_base_dir(mc);
     job_t j = {.ctx = ctx, .mc = mc};
     j.copy = (rw_secrets_copy_t){
         .dry_run = ctx->dry_run,
@@ -318,7 +353,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     };
     j.copied = json_array();
     j.skipped = json_array();
-    if (!base || !j.copied || !j.skipped || asprintf(&j.dir, "%s/%s", base, id) < 0) {
+    if (!j.copied || !j.skipped || asprintf(&j.dir, "%s/%s", base, id) < 0) {
         r = -ENOMEM;
         j.dir = NULL;
     } else if ((r = rw_secrets_begin(&j.copy, base, id, err)) >= 0) {

@@ -212,6 +212,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         return r;
 
     cleanup_seccomp_oci rw_seccomp_oci_t *engine = NULL;
+    char engine_digest[RW_SHA256_HEX_LEN + 1] = "";
     json_t *ej = rw_spec_get(ctx->spec, seccomp_keys);
     if (ej) {
         rw_error_t *perr = NULL;
@@ -228,9 +229,8 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
             rw_error_free(perr);
             return r;
         }
-        char d[RW_SHA256_HEX_LEN + 1];
-        if ((r = rw_seccomp_oci_digest(engine, d)) < 0 ||
-            (r = rw_ctx_fact(ctx, STAGE, "engineSha256", json_string(d))) < 0)
+        if ((r = rw_seccomp_oci_digest(engine, engine_digest)) < 0 ||
+            (r = rw_ctx_fact(ctx, STAGE, "engineSha256", json_string(engine_digest))) < 0)
             return r;
     }
 
@@ -268,8 +268,11 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         return 0; /* passthrough of a container without seccomp */
 
     char d[RW_SHA256_HEX_LEN + 1];
-    if ((r = rw_seccomp_oci_digest(final, d)) < 0 ||
-        (r = rw_ctx_fact(ctx, STAGE, "resolvedSha256", json_string(d))) < 0)
+    if (final == engine)
+        memcpy(d, engine_digest, sizeof(d));
+    else if ((r = rw_seccomp_oci_digest(final, d)) < 0)
+        return r;
+    if ((r = rw_ctx_fact(ctx, STAGE, "resolvedSha256", json_string(d))) < 0)
         return r;
 
     bool crun = rw_cli_flavor_for(ctx->runtime_path) == RW_FLAVOR_CRUN;

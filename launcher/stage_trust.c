@@ -62,6 +62,15 @@ static int record(rw_ctx_t *ctx, const rw_trust_subject_t *s, const json_t *repo
     return r;
 }
 
+/* Names and reasons come from storage and signatures: keep terminal controls out of the
+ * operator's one line. */
+static void printable(char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            *s = '?';
+}
+
 static long micros_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -91,6 +100,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
                                                                              : "unknown-refused"));
         if (r >= 0)
             r = record(ctx, &s, NULL, micros_since(&t0));
+        printable(s.why_unknown);
         if (r >= 0)
             r = rw_ctx_finding(ctx, cfg->unknown_allow ? RW_SEV_INFO : RW_SEV_REFUSE, STAGE,
                                "trust.unknown-image", "image", s.why_unknown ? s.why_unknown : "?",
@@ -121,6 +131,8 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
                            "(runwarden image verify shows each requirement)",
                      summary ? summary : "rejected by policy") < 0)
             fix = NULL;
+        printable(value);
+        printable(fix);
         r = rw_ctx_finding(ctx, RW_SEV_REFUSE, STAGE, "trust.policy", "image", value,
                            fix ? fix : "rejected by the image trust policy");
     }

@@ -76,7 +76,7 @@ static void nev_clear(nev_t *n)
     rw_trust_ref_clear(&n->ref);
     free(n->identity);
     rw_strv_freep(&n->namespaces);
-    for (size_t i = 0; n->reqs && i < n->reqs->n; i++) {
+    for (size_t i = 0; n->reqs && n->rqs && i < n->reqs->n; i++) {
         rq_t *q = &n->rqs[i];
         for (size_t k = 0; q->keys && k < q->n_keys; k++)
             free((void *)q->keys[k].data);
@@ -424,7 +424,7 @@ static void cache_key(const evalctx_t *c, uint8_t out[RW_SHA256_LEN])
         hash_str(&h, n->name);
         hash_str(&h, n->scope);
         hash_str(&h, n->lookaside_note);
-        for (size_t k = 0; n->reqs && k < n->reqs->n; k++) {
+        for (size_t k = 0; n->reqs && n->rqs && k < n->reqs->n; k++) {
             const rq_t *q = &n->rqs[k];
             hash_str(&h, q->key_error);
             for (size_t j = 0; j < q->n_keys; j++)
@@ -837,7 +837,7 @@ int rw_trust_evaluate(const rw_trust_opts_t *o, rw_trust_subject_t *s, json_t **
         json_decref(hit);
     }
     for (size_t i = 0; i < c.n_nevs; i++)
-        for (size_t k = 0; c.nevs[i].reqs && k < c.nevs[i].reqs->n; k++)
+        for (size_t k = 0; c.nevs[i].reqs && c.nevs[i].rqs && k < c.nevs[i].reqs->n; k++)
             if ((r = plan_crypto(&c, &c.nevs[i], &c.nevs[i].rqs[k])) < 0)
                 goto out;
     if (c.n_jobs > 0) {

@@ -331,8 +331,29 @@ static int from_store(const rw_trust_opts_t *o, rw_trust_subject_t *s, bool *fou
     char image_id[65];
     snprintf(image_id, sizeof(image_id), "%s", rec.image);
     rw_trust_container_rec_clear(&rec);
-    if ((r = load_image(o, rootfd, s, image_id, err)) < 0 || s->source == RW_TRUST_SRC_UNKNOWN)
+    if ((r = load_image(o, rootfd, s, image_id, err)) < 0)
         return r;
+    if (s->source == RW_TRUST_SRC_UNKNOWN && !s->have_image) {
+        /* The container lives under a run root (CRI-O bundles, transient stores) whose
+         * image store is the configured graph root's. */
+        cleanup_free char *droot = NULL, *ddrv = NULL;
+        if ((r = storage_defaults(o->cfg, &droot, &ddrv, err)) < 0)
+            return r;
+        if (strcmp(droot, s->graphroot) != 0) {
+            cleanup_close int dfd = open(droot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                free(s->graphroot);
+                s->graphroot = TAKE_PTR(droot);
+                s->source = RW_TRUST_SRC_STORAGE;
+                free(s->why_unknown);
+                s->why_unknown = NULL;
+                if ((r = load_image(o, dfd, s, image_id, err)) < 0)
+                    return r;
+            }
+        }
+    }
+    if (s->source == RW_TRUST_SRC_UNKNOWN)
+        return 0;
     return load_manifest(s, err);
 }
 

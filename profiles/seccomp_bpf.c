@@ -318,6 +318,35 @@ void rw_seccomp_bpf_run_traced(const struct sock_filter *prog, size_t n,
         *executed = count;
 }
 
+static bool host_big_endian(void)
+{
+    return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+}
+
+void rw_seccomp_bpf_to_host(struct sock_filter *prog, size_t n, bool big_endian_target)
+{
+    if (big_endian_target == host_big_endian())
+        return;
+    for (size_t i = 0; i < n; i++) {
+        prog[i].code = __builtin_bswap16(prog[i].code);
+        prog[i].k = __builtin_bswap32(prog[i].k);
+    }
+}
+
+static uint64_t swap_halves(uint64_t v)
+{
+    return v << 32 | v >> 32;
+}
+
+void rw_seccomp_data_for_target(struct seccomp_data *d, bool big_endian_target)
+{
+    if (big_endian_target == host_big_endian())
+        return;
+    d->instruction_pointer = swap_halves(d->instruction_pointer);
+    for (int i = 0; i < 6; i++)
+        d->args[i] = swap_halves(d->args[i]);
+}
+
 int rw_seccomp_ret_errno(uint32_t ret)
 {
     if ((ret & RW_SECCOMP_RET_ACTION_FULL) != RW_SECCOMP_RET_ERRNO)

@@ -5,6 +5,7 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,13 @@ void rw_seccomp_bpf_run(const struct sock_filter *prog, size_t n, const struct s
 void rw_seccomp_bpf_run_traced(const struct sock_filter *prog, size_t n,
                                const struct seccomp_data *d, uint32_t *ret, size_t *executed,
                                uint16_t *loaded);
+
+/* libseccomp exports a filter in its target's byte order: for a big-endian target (s390x,
+ * mips, ppc64, parisc...) this turns the program into host order in place. */
+void rw_seccomp_bpf_to_host(struct sock_filter *prog, size_t n, bool big_endian_target);
+/* A big-endian kernel stores each 64-bit field of seccomp_data high word first: prepares d
+ * (filled with values) so that word loads see what that kernel's filter would. */
+void rw_seccomp_data_for_target(struct seccomp_data *d, bool big_endian_target);
 
 /* "ALLOW", "ERRNO(1) EPERM", "KILL_PROCESS", "TRAP(0)", "TRACE(5)", "LOG", "USER_NOTIF".
  * Values the kernel does not know are reported as it treats them: KILL_PROCESS. */

@@ -143,14 +143,26 @@ int rw_seccomp_compile(const rw_seccomp_oci_t *o, const rw_seccomp_compile_opts_
         return rw_error_set(err, EINVAL, "seccomp_init failed for %s",
                             rw_seccomp_action_name(o->default_action));
     int r;
-    if (opts->arch && opts->arch != rw_seccomp_arch_host()) {
+    const rw_seccomp_arch_t *host = rw_seccomp_arch_host();
+    if (opts->arch && host &&
+        rw_seccomp_arch_big_endian(opts->arch) != rw_seccomp_arch_big_endian(host))
+        /* libseccomp 2.5 writes some return values in the host's byte order when the
+         * target's differs (the program would kill where it should return an errno). */
+        return rw_error_set(err, ENOTSUP,
+                            "seccomp: cannot compile for %s on a %s-endian host (libseccomp "
+                            "emits part of such a program in the wrong byte order); compile it "
+                            "on a %s machine",
+                            opts->arch->scmp, rw_seccomp_arch_big_endian(host) ? "big" : "little",
+                            opts->arch->libseccomp);
+    if (opts->arch && opts->arch != host) {
         /* A foreign target: its architecture replaces the native one the context starts
-         * with, as seccomp_init() on that machine would have done. */
+         * with, as seccomp_init() on that machine would have done. Native first: libseccomp
+         * refuses to mix byte orders in one filter. */
+        if ((r = lib->arch_remove(g.ctx, SCMP_ARCH_NATIVE)) < 0)
+            return rw_error_set(err, -r, "seccomp: cannot remove the native architecture (%d)", r);
         if ((r = lib->arch_add(g.ctx, opts->arch->token)) < 0 && r != -EEXIST)
             return rw_error_set(err, -r, "seccomp: cannot add architecture %s (%d)",
                                 opts->arch->scmp, r);
-        if ((r = lib->arch_remove(g.ctx, SCMP_ARCH_NATIVE)) < 0)
-            return rw_error_set(err, -r, "seccomp: cannot remove the native architecture (%d)", r);
     }
     for (size_t i = 0; i < o->n_architectures; i++) {
         const rw_seccomp_arch_t *a = rw_seccomp_arch_by_oci(o->architectures[i]);

@@ -122,6 +122,11 @@ static const rw_seccomp_arch_t arches[] = {
     {"SCMP_ARCH_RISCV64", "riscv64", "riscv64", 0xC00000F3U},
 };
 
+bool rw_seccomp_arch_big_endian(const rw_seccomp_arch_t *a)
+{
+    return !(a->token & 0x40000000U);
+}
+
 const rw_seccomp_arch_t *rw_seccomp_arch_by_scmp(const char *scmp)
 {
     for (size_t i = 0; i < RW_ARRAY_SIZE(arches); i++)

@@ -68,6 +68,8 @@ typedef struct rw_seccomp_arch {
     uint32_t token;         /* AUDIT_ARCH_* as libseccomp uses it */
 } rw_seccomp_arch_t;
 
+/* AUDIT_ARCH_* without __AUDIT_ARCH_LE: s390x, mips, ppc64 (not ppc64le), parisc... */
+bool rw_seccomp_arch_big_endian(const rw_seccomp_arch_t *a);
 /* By "SCMP_ARCH_X86_64". */
 const rw_seccomp_arch_t *rw_seccomp_arch_by_scmp(const char *scmp);
 /* As crun resolves an OCI architecture: optional "SCMP_ARCH_" prefix, case-insensitive. */

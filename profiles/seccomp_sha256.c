@@ -1,13 +1,13 @@
 /* SHA-256 with the x86 SHA-NI instructions (4 rounds per sha256rnds2 pair, message schedule
- * by sha256msg1/msg2), chosen at run time with CPUID; everything else falls back to
+ * by sha256msg1/msg2), chosen at run time from glibc's CPU table; everything else falls back to
  * common/hash.c. Padding and byte order are FIPS 180-4's. */
 #include "seccomp_sha256.h"
 
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #include <immintrin.h>
+#include <sys/platform/x86.h>
 #define HAVE_SHA_NI 1
 #endif
 
@@ -60,17 +60,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t h[8],
     _mm_storeu_si128((__m128i *)&h[4], s1);
 }
 
-static int ni_state = -1; /* -1 unknown, 0 no, 1 yes */
-
+/* glibc's CPU feature table, filled at startup: no CPUID here (each one is a VM exit). */
 static bool cpu_has_sha(void)
 {
-    if (ni_state < 0) {
-        unsigned a = 0, b = 0, c = 0, d = 0;
-        bool sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
-        bool sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
-        ni_state = sha && sse41;
-    }
-    return ni_state == 1;
+    return CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SSSE3);
 }
 #else
 static bool cpu_has_sha(void)

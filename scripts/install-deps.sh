@@ -13,8 +13,8 @@ build_pkgs=(
 test_pkgs=(
   runc crun podman conmon containerd skopeo gnupg docker-registry
   auditd busybox-static apparmor iproute2 util-linux procps jq uidmap
-  containernetworking-plugins catatonit openssl
-  libcap2-bin
+  containernetworking-plugins catatonit openssl curl
+  libcap2-bin python3
 )
 
 if [ "${1:-}" != "--no-update" ]; then

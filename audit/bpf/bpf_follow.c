@@ -124,16 +124,20 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
         return r;
     uint64_t lost0 = host_lost(c), last_sync = now_ms();
     long total = 0, since_sync = 0;
+    r = 0;
     while (!stop_requested) {
-        r = rw_bpf_drain_poll(d, RW_FOLLOW_SYNC_MS, err);
-        if (r < 0 && r != -EINTR)
+        int got = rw_bpf_drain_poll(d, RW_FOLLOW_SYNC_MS, err);
+        if (got < 0 && got != -EINTR) {
+            r = got;
             break;
-        if (r > 0) {
-            total += r;
-            since_sync += r;
         }
-        r = 0;
-        if (since_sync && (r <= 0 || now_ms() - last_sync >= RW_FOLLOW_SYNC_MS)) {
+        if (got > 0) {
+            total += got;
+            since_sync += got;
+        }
+        /* durable when idle, and at least every RW_FOLLOW_SYNC_MS under load (a full batch
+         * is flushed by the drain itself) */
+        if (since_sync && (got <= 0 || now_ms() - last_sync >= RW_FOLLOW_SYNC_MS)) {
             if ((r = rw_bpf_drain_flush(d, err)) < 0)
                 break;
             fflush(stdout);

@@ -45,6 +45,10 @@ int rw_bpf_record_batch(rw_bpf_ctx_t *c, json_t *const *recs, size_t n, rw_error
         goto out;
     if (l->last_is_seal && o.key_path)
         (void)rw_audit_seal_catch_up(l, o.key_path, NULL); /* as rw_audit_append does */
+    /* A batch is sealed once, at its end, when it crossed a multiple of sealEvery: a seal
+     * covers the whole chain before it, and one seal (with its key evolution and sync) per
+     * 64 events could not keep up with a busy host. */
+    bool seal_due = false;
     for (size_t i = 0; i < n && r >= 0; i++) {
         cleanup_free char *body = json_dumps(recs[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (!body) {
@@ -56,9 +60,11 @@ int rw_bpf_record_batch(rw_bpf_ctx_t *c, json_t *const *recs, size_t n, rw_error
             (void)rw_audit_log_rotate(l, "size", NULL); /* keep appending if it fails */
         uint64_t seq = 0;
         r = rw_audit_log_write(l, body, len, i + 1 == n, &seq, err);
-        if (r >= 0 && o.key_path && o.seal_every && seq % o.seal_every == 0)
-            (void)rw_audit_seal_now(l, o.key_path, "count", NULL);
+        if (r >= 0 && o.seal_every && seq % o.seal_every == 0)
+            seal_due = true;
     }
+    if (r >= 0 && seal_due && o.key_path)
+        (void)rw_audit_seal_now(l, o.key_path, "count", NULL);
     rw_audit_log_close(l);
 out:
     rw_config_audit_clear(&ac);
@@ -69,5 +75,22 @@ int rw_bpf_record(rw_bpf_ctx_t *c, json_t *rec, bool sync, rw_error_t **err)
 {
     (void)sync; /* a single record is always made durable: attach and summary records matter */
     json_t *one[1] = {rec};
-    return rw_bpf_record_batch(c, one, 1, err);
+    rw_error_t *werr = NULL;
+    int r = rw_bpf_record_batch(c, one, 1, &werr);
+    if (r < 0) {
+        /* audit.required false: the record is lost, not the container */
+        rw_audit_config_t ac;
+        bool required =
+            rw_config_audit_parse(c->cfg->audit, c->cfg->path, &ac, NULL) < 0 || ac.required;
+        rw_config_audit_clear(&ac);
+        if (!required) {
+            rw_error_free(werr);
+            return 0;
+        }
+        if (err && !*err)
+            *err = werr;
+        else
+            rw_error_free(werr);
+    }
+    return r;
 }

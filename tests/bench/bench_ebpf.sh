@@ -18,7 +18,7 @@ EXECS=${RW_BENCH_EXECS:-10000}
 ROUNDS=${RW_BENCH_ROUNDS:-3}
 STARTS=${RW_BENCH_STARTS:-10}
 RATE_READS=${RW_BENCH_RATE_READS:-200000}
-RW_TIMEOUT=${RW_TIMEOUT:-1800}
+RW_TIMEOUT=${RW_BENCH_TIMEOUT:-1800}
 
 rw_ebpf_setup
 rw_require_probe probe_ebpf
@@ -32,7 +32,7 @@ rw_bundle_host_net "$B"
 cp "$B/config.json" "$T/config.orig"
 n=0
 
-# run_workload on|off: one container run; prints "CONNECT_NS EXEC_NS".
+# run_workload on|off: one container run; sets RES="CONNECT_NS EXEC_NS".
 run_workload() {
 	if [ "$1" = on ]; then rw_ebpf_config '{}'; else rw_ebpf_config '{"enabled": false}'; fi
 	cp "$T/config.orig" "$B/config.json"
@@ -43,7 +43,7 @@ run_workload() {
 	c=$(printf '%s\n' "$RW_OUT" | sed -n 's/^connects .* failed=0 .* ns=\([0-9]*\)$/\1/p')
 	e=$(printf '%s\n' "$RW_OUT" | sed -n 's/^execs .* failed=0 ns=\([0-9]*\)$/\1/p')
 	[ -n "$c" ] && [ -n "$e" ] || rw_die "workload output unexpected ($1): $RW_OUT"
-	echo "$c $e"
+	RES="$c $e"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -55,7 +55,8 @@ echo "== 1. $CONNECTS connects + $EXECS execs in a container, $ROUNDS rounds, al
 for r in $(seq 1 "$ROUNDS"); do
 	if [ $((r % 2)) -eq 1 ]; then order="off on"; else order="on off"; fi
 	for m in $order; do
-		res=$(run_workload "$m")
+		run_workload "$m"
+		res=$RES
 		echo "$res" >>"$T/$m"
 		printf '  round %d %-3s connect %6.2f us/op   exec %7.1f us/op\n' "$r" "$m" \
 			"$(awk -v v="${res% *}" -v n="$CONNECTS" 'BEGIN {print v / n / 1000}')" \

@@ -245,9 +245,17 @@ static double run_once(char **tmpl, int i, double *cpu_ms, int *failed)
     return wall;
 }
 
+/* A positive count, or def. */
+static int count_arg(const char *s, int def)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    return end && !*end && v > 0 && v < 1000000 ? (int)v : def;
+}
+
 static int cmd_start(int argc, char **argv)
 {
-    int n = atoi(argv[2]) > 0 ? atoi(argv[2]) : 20;
+    int n = count_arg(argv[2], 20);
     char **a = NULL, **b = NULL;
     for (int i = 3; i < argc; i++)
         if (strcmp(argv[i], "--") == 0) {
@@ -285,9 +293,9 @@ static int cmd_start(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "compile") == 0)
-        return cmd_compile(argv[2], argv[3], atoi(argv[4]) > 0 ? atoi(argv[4]) : 100);
+        return cmd_compile(argv[2], argv[3], count_arg(argv[4], 100));
     if (argc >= 5 && strcmp(argv[1], "hits") == 0)
-        return cmd_hits(argv[2], argv[3], atoi(argv[4]) > 0 ? atoi(argv[4]) : 100);
+        return cmd_hits(argv[2], argv[3], count_arg(argv[4], 100));
     if (argc == 3 && strcmp(argv[1], "quality") == 0)
         return cmd_quality(argv[2]);
     if (argc >= 5 && strcmp(argv[1], "start") == 0)

@@ -18,6 +18,26 @@
 # run at the same time as other tests. Engines (podman, containerd) get their own roots,
 # sockets and config files and never touch the host's. Every helper fails loudly: a helper
 # that cannot do its job ends the test with a failure (or a skip, for missing tools).
+#
+# Index (each function is documented where it is defined):
+#   results     rw_pass rw_fail rw_check rw_assert_eq rw_assert_ne rw_assert_contains
+#               rw_assert_not_contains rw_assert_match rw_assert_rc rw_assert_ok
+#               rw_assert_fails rw_assert_refused rw_finish rw_skip rw_die rw_require
+#               rw_require_probe
+#   lifecycle   rw_on_exit rw_tmpdir rw_umount_under rw_rm_tree
+#   commands    rw_run (sets RW_RC RW_OUT RW_ERR) rw_run_in rw_wait_for rw_tree_digest
+#               rw_dir_is_empty
+#   host        rw_host_prepare
+#   runwarden   rw_make_shims rw_default_config rw_write_config rw_write_config_raw
+#               rw_write_shipped_config
+#   bundles     rw_make_rootfs rw_make_bundle rw_bundle_jq rw_json_array rw_rootfs_tar
+#               rw_oci_image_tar
+#   podman      rw_podman_env rw_podman_use_runtime rw_podman rw_podman_teardown
+#               rw_podman_import_image
+#   containerd  rw_containerd_start rw_ctr rw_containerd_stop rw_ctr_rootfs
+#               rw_ctr_import_image
+# Probes (tests/probes, static, in every rw_make_rootfs under /bin): probe_syscall,
+# probe_socket, probe_connect, probe_fs, probe_listenfds (usage at the top of each .c).
 
 set -euo pipefail
 set -o errtrace

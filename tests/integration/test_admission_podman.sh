@@ -10,7 +10,7 @@
 RW_TEST_NAME=adm-podman # podman refuses a runroot path longer than 50 characters
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-rw_require podman conmon jq python3
+rw_require podman conmon jq "$RW_PYTHON"
 rw_host_prepare
 rw_tmpdir T
 rw_make_shims "$T/shims"
@@ -84,7 +84,7 @@ podman_as() {
 SOCK=/run/podman/podman.sock
 if [ ! -e "$SOCK" ]; then
 	[ -d /run/podman ] || { mkdir /run/podman && rw_on_exit "rmdir /run/podman"; }
-	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
+	"$RW_PYTHON" -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
 	rw_on_exit "rm -f $SOCK"
 fi
 

@@ -60,4 +60,25 @@ rw_assert_eq 2 "$(rw_ebpf_records ebpf-summary ".container == \"$ID2\"" | jq -r 
 rw_assert_eq 0 "$(rw_ebpf_events ".container == \"$ID1\" and .time > \"$(rw_ebpf_records ebpf-attach ".container == \"$ID2\"" | jq -r .time)\"" | wc -l)" \
 	"nothing of the second container is attributed to the first"
 
+# --- 3. a full ring buffer loses event details, never counts -----------------------------
+# A 4 KiB buffer (about 15 events) in a pin directory of its own, nothing draining it
+# during the run: the summary's counters are still exact, and what was lost is counted.
+SMALL=$RW_EBPF_PIN-small
+rw_on_exit "\"$RW_BPF_HELPER\" unload --force --config \"$T/small.json\" >/dev/null 2>&1 || true"
+rw_ebpf_config "$(jq -n --arg p "$SMALL" '{pinDir: $p, ringbufSize: 4096}')"
+cp "$RUNWARDEN_CONFIG" "$T/small.json"
+B=$T/b3
+rw_make_bundle "$B" /bin/probe_ebpf connects 127.0.0.1 "$P1" 500
+rw_bundle_host_net "$B"
+ID3=rwec3-$$
+rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$B" "$ID3"
+rw_assert_contains "$RW_OUT" "ok=500 failed=0" "500 connects with a 4 KiB ring buffer"
+sum=$(rw_ebpf_records ebpf-summary ".container == \"$ID3\"")
+rw_assert_eq 500 "$(printf '%s' "$sum" | jq .counters.connect)" "the connect counter is exact (500)" "$sum"
+lost=$(printf '%s' "$sum" | jq .counters.lost)
+got=$(rw_ebpf_events ".container == \"$ID3\" and .kind == \"connect\"" | wc -l)
+rw_assert_eq true "$([ "$got" -lt 500 ] && [ "$lost" -gt 0 ] && echo true || echo false)" \
+	"the buffer overflowed: $got connect events kept, $lost events counted as lost"
+rw_assert_eq true "$([ $((got + lost)) -ge 500 ] && echo true || echo false)" \
+	"no event vanished uncounted (kept $got + lost $lost >= 500 connects)"
 rw_finish

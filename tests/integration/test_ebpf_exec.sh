@@ -39,6 +39,18 @@ mkdir -p "$T/host/bin"
 cp "$RW_BUILD_DIR/tests/probes/probe_ebpf" "$T/host$M_EXEC"
 "$T/host$M_EXEC" write /dev/null x >/dev/null
 
+# A process in a child cgroup of the container (as systemd or a nested engine inside it
+# would make) counts as the container.
+M_CHILD=$T/host$(marker child)
+cp "$RW_BUILD_DIR/tests/probes/probe_ebpf" "$M_CHILD"
+rw_run rw_podman inspect -f '{{.State.Pid}}' "$A"
+cg=$(sed -n 's/^0:://p' "/proc/$RW_OUT/cgroup")
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then mnt=/sys/fs/cgroup; else mnt=/sys/fs/cgroup/unified; fi
+mkdir "$mnt$cg/rwchild"
+rw_on_exit "rmdir '$mnt$cg/rwchild' 2>/dev/null || true"
+sh -c "echo \$\$ >'$mnt$cg/rwchild/cgroup.procs' && exec '$M_CHILD' write /dev/null x" >/dev/null
+rmdir "$mnt$cg/rwchild"
+
 # The events are in the ring buffer until something drains it: `audit follow` for a moment.
 "$RW_BIN" audit follow --json >"$T/follow.out" 2>"$T/follow.err" &
 FOLLOW=$!
@@ -60,7 +72,10 @@ rw_assert_eq "$B" "$(printf '%s\n' "$ev" | head -1 | jq -r .container)" \
 	"the other container's exec is attributed to the other container" "$ev"
 rw_assert_eq 0 "$(rw_ebpf_events ".container == \"$A\" and (.filename == \"$M_OTHER\" or .loginuid == 6262)" | wc -l)" \
 	"nothing of the other container is attributed to the first"
-rw_assert_eq 0 "$(rw_ebpf_events "(.filename | startswith(\"$T\")) or (.container == null)" | wc -l)" \
+ev=$(rw_ebpf_events ".kind == \"exec\" and .filename == \"$M_CHILD\"")
+rw_assert_eq "$A true" "$(printf '%s\n' "$ev" | head -1 | jq -r '"\(.container) \(.taskCgroupId != .cgroupId)"')" \
+	"an exec in a child cgroup of the container is attributed to the container" "$ev"
+rw_assert_eq 0 "$(rw_ebpf_events "((.filename | startswith(\"$T\")) and .filename != \"$M_CHILD\") or (.container == null)" | wc -l)" \
 	"no host process is attributed to any container"
 rw_assert_contains "$(cat "$T/follow.out")" "\"filename\":\"$M_EXEC\"" "audit follow --json printed the events it recorded"
 rw_assert_contains "$(cat "$T/follow.err")" "events recorded" "audit follow reports what it recorded when stopped"

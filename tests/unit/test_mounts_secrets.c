@@ -442,6 +442,28 @@ static void test_stage(void **state)
     assert_non_null(strstr(facts, "token"));
     assert_null(strstr(facts, "t0ken"));
     assert_null(strstr(facts, "setting=1"));
+
+    /* the same bundle run again (plain runc users reuse bundles): the binds of the earlier
+     * container's copy are replaced by this container's, not kept beside them */
+    cleanup_free char *again = rw_spec_serialize(ctx.spec, NULL);
+    rw_ctx_clear(&ctx);
+    char *argv3[] = {"runc", "create", "--bundle", bundle, "ctr-11", NULL};
+    assert_int_equal(rw_cli_parse(5, argv3, RW_FLAVOR_RUNC, &inv), 0);
+    assert_int_equal(rw_ctx_init(&ctx, cfg, &inv, "/usr/bin/runc"), 0);
+    assert_int_equal(rw_spec_parse(again, strlen(again), "c.json", &ctx.spec, NULL), 0);
+    assert_int_equal(run_mounts(&ctx), 0);
+    size_t n_file = 0;
+    for (size_t i = 0; i < ctx.spec->n_mounts; i++)
+        if (strcmp(ctx.spec->mounts[i].destination, "/etc/app/file.conf") == 0) {
+            n_file++;
+            assert_string_equal(ctx.spec->mounts[i].source,
+                                path_of("stage-secrets/ctr-11/etc/app/file.conf"));
+        }
+    assert_int_equal(n_file, 1);
+    size_t n_cleanup = 0;
+    for (size_t i = 0; i < ctx.spec->n_hooks; i++)
+        n_cleanup += strcmp(ctx.spec->hooks[i].args[2], "mounts-cleanup") == 0;
+    assert_int_equal(n_cleanup, 1);
     rw_ctx_clear(&ctx);
 
     /* a container another stage refused gets nothing */

@@ -393,12 +393,40 @@ static void test_identification(void **state)
     rw_trust_config_free(cfg);
 }
 
+static void test_runroot_bundle(void **state)
+{
+    (void)state;
+    /* CRI-O: the bundle and volatile-containers.json under the run root, images under the
+     * configured graph root. */
+    puts_("run/vfs-containers/volatile-containers.json",
+          "[{\"id\":\"" CTR "\",\"image\":\"" IMG "\",\"metadata\":\"{\\\"image-name\\\":"
+          "\\\"localhost/app:latest\\\"}\"}]");
+    rw_trust_config_t *cfg = config("{\"default\":" ACC "}", false);
+    char root[300], bundle[400];
+    snprintf(root, sizeof(root), "%s/root", dir);
+    free(cfg->graphroot);
+    cfg->graphroot = strdup(root);
+    snprintf(bundle, sizeof(bundle), "%s/run/vfs-containers/%s/userdata", dir, CTR);
+    rw_trust_opts_t o = {.cfg = cfg};
+    rw_trust_subject_t s;
+    rw_error_t *err = NULL;
+    assert_int_equal(rw_trust_identify_container(&o, bundle, CTR, NULL, &s, &err), 0);
+    assert_int_equal(s.source, RW_TRUST_SRC_STORAGE);
+    assert_string_equal(s.graphroot, root);
+    assert_string_equal(s.image.id, IMG);
+    assert_string_equal(s.requested, "localhost/app:latest");
+    assert_non_null(s.manifest_digest);
+    rw_trust_subject_clear(&s);
+    rw_trust_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scopes_and_names),  cmocka_unit_test(test_signature_requirements),
         cmocka_unit_test(test_remote_lookaside_note), cmocka_unit_test(test_damaged_storage),
         cmocka_unit_test(test_cache),             cmocka_unit_test(test_identification),
+        cmocka_unit_test(test_runroot_bundle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
