@@ -15,6 +15,8 @@ static void flatten(char *s)
 }
 
 static int set_va(rw_error_t **err, int code, int with_sys, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int set_va(rw_error_t **err, int code, int with_sys, const char *fmt, va_list ap)
 {
     if (code <= 0)
         code = EINVAL;

@@ -36,6 +36,7 @@ void rw_ctx_clear(rw_ctx_t *ctx)
     if (ctx->bundle_fd >= 0)
         close(ctx->bundle_fd);
     free(ctx->bundle_path);
+    free(ctx->tenant);
     free(ctx->config_name);
     free(ctx->config_display);
     free(ctx->process_name);

@@ -4,6 +4,7 @@
  * belong to us and not be writable by others: a planted filter would be obeyed. */
 #include "seccomp_cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +23,9 @@
 #define STAMP_NAME "libseccomp.stamp"
 #define ENTRY_MAGIC "RWSCBPF2"
 #define ENTRY_MAX_SIZE (1u << 20)
+/* Distinct filters come from distinct profiles and capability sets; a host sees few. Past this
+ * many entries the oldest are dropped (on the miss path only: a hit never scans). */
+#define CACHE_MAX_ENTRIES 1024
 
 typedef struct entry_header {
     char magic[8];
@@ -304,6 +308,59 @@ static int entry_store(int dirfd, const char *name, const uint8_t key[RW_SHA256_
     return write_atomic(dirfd, name, buf, sizeof(h) + ilen + ulen);
 }
 
+typedef struct aged {
+    char name[80];
+    struct timespec mtime;
+} aged_t;
+
+static int cmp_aged(const void *a, const void *b)
+{
+    const aged_t *x = a, *y = b;
+    if (x->mtime.tv_sec != y->mtime.tv_sec)
+        return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+    return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : x->mtime.tv_nsec > y->mtime.tv_nsec;
+}
+
+/* Keeps the directory under CACHE_MAX_ENTRIES entries, oldest first out. Best effort. */
+static void evict(int dirfd)
+{
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    size_t n = 0, cap = 0;
+    aged_t *v = NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        struct stat st;
+        if (l != RW_SHA256_HEX_LEN + 4 || strcmp(e->d_name + RW_SHA256_HEX_LEN, ".bpf") != 0 ||
+            fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            aged_t *nv = realloc(v, cap * sizeof(*v));
+            if (!nv)
+                break;
+            v = nv;
+        }
+        snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+        v[n].mtime = st.st_mtim;
+        n++;
+    }
+    closedir(d);
+    if (n > CACHE_MAX_ENTRIES) {
+        qsort(v, n, sizeof(*v), cmp_aged);
+        for (size_t i = 0; i < n - CACHE_MAX_ENTRIES * 9 / 10; i++)
+            unlinkat(dirfd, v[i].name, 0);
+    }
+    free(v);
+}
+
 static void finish(rw_seccomp_filter_t *out)
 {
     uint8_t d[RW_SHA256_LEN];
@@ -410,6 +467,8 @@ int rw_seccomp_filter_get(const rw_seccomp_oci_t *o, const rw_seccomp_compile_op
             stamp_store(dirfd, lib);
     }
     out->cache = corrupt ? RW_SECCOMP_CACHE_REBUILT : RW_SECCOMP_CACHE_MISS;
+    if (cache->store)
+        evict(dirfd);
     if (cache->store && (r = entry_store(dirfd, name, key, &b)) < 0) {
         free(out->cache_note);
         if (asprintf(&out->cache_note, "cannot store %s/%s (errno %d)", cache->dir, name, -r) < 0)

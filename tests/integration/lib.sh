@@ -318,7 +318,8 @@ rw_tmpdir() {
 # a container that keeps the stdio open cannot make the test hang.
 # CMD may be a shell function: when a variable RW_EXE_<function> names an executable that
 # does the same (rw_podman and rw_ctr register theirs), that runs under timeout; any other
-# function runs in this shell without a time limit.
+# function runs in this shell without a time limit. Not re-entrant: a function run through
+# rw_run must not itself call rw_run.
 rw_run() {
 	local v
 	if [ -z "${RW__RUN_DIR:-}" ]; then

@@ -153,6 +153,11 @@ ln -s "$BASE" "$T/bundles/link-to-base"
 for rt in runc crun; do
 	expect_refused "$rt" "bundle dir is a symlink" "symbolic link" "$BASE" \
 		run -b "$T/bundles/link-to-base" "hb-$$"
+	# A trailing "/" or "/." makes open() follow the link: still the same link.
+	expect_refused "$rt" "bundle dir is a symlink, given as link/" "symbolic link" "$BASE" \
+		run -b "$T/bundles/link-to-base/" "hb-$$"
+	expect_refused "$rt" "bundle dir is a symlink, given as link/." "symbolic link" "$BASE" \
+		run --bundle="$T/bundles/link-to-base/." "hb-$$"
 done
 
 new_bundle dotdot
@@ -294,6 +299,10 @@ rw_assert_eq "runwarden: refused:" "$(jq -r '.msg[0:19]' "$LOGR")" "runc-style -
 # --- the runwarden config itself: fail closed ---------------------------------------------
 rw_write_config_raw "$T/typo.json" '{"mode":"enforce","modee":"warn"}'
 expect_refused crun "unknown key in runwarden.json" "modee" "$BASE" run -b "$BASE" "hb-$$"
+# Even without a usable config, the engine learns why from the runtime log.
+expect_refused crun "unknown key in runwarden.json, --log json" "modee" "$BASE" \
+	--log "$T/cfg-log.json" --log-format json run -b "$BASE" "hb-$$"
+rw_assert_eq "$RW_ERR" "$(jq -r .msg "$T/cfg-log.json" 2>&1)" "config error: logged to --log as JSON"
 rw_write_config "$T/loose.json"
 chmod 0664 "$T/loose.json"
 expect_refused crun "group-writable runwarden.json" "writable" "$BASE" run -b "$BASE" "hb-$$"

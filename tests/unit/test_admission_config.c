@@ -242,8 +242,7 @@ static void test_stage_create_and_exec(void **state)
     assert_int_equal(rw_admission_state_read(sd, "ctr-1", &t, NULL), 0);
     assert_string_equal(t, "ci");
     free(t);
-    free(ctx.tenant); /* rw_ctx_clear does not own it (yet) */
-    ctx.tenant = NULL;
+    /* ctx.tenant is owned and freed by rw_ctx_clear */
     rw_ctx_clear(&ctx);
 
     /* an exec by an unknown starter is judged as the container's tenant (ci) */
@@ -258,8 +257,7 @@ static void test_stage_create_and_exec(void **state)
     const rw_finding_t *f = rw_findings_first(&ctx.findings, RW_SEV_REFUSE);
     assert_non_null(f);
     assert_string_equal(f->rule, "admission.exec.capabilities");
-    free(ctx.tenant); /* rw_ctx_clear does not own it (yet) */
-    ctx.tenant = NULL;
+    /* ctx.tenant is owned and freed by rw_ctx_clear */
     rw_ctx_clear(&ctx);
 
     /* a container without a record: the exec starter's tenant (default, enforce) */
@@ -269,8 +267,7 @@ static void test_stage_create_and_exec(void **state)
     assert_int_equal(run_stage(&rw_stage_admission, &ctx), 0);
     assert_string_equal(ctx.tenant, "default");
     assert_int_equal(rw_pipeline_decision(&ctx), RW_DECISION_REFUSED);
-    free(ctx.tenant); /* rw_ctx_clear does not own it (yet) */
-    ctx.tenant = NULL;
+    /* ctx.tenant is owned and freed by rw_ctx_clear */
     rw_ctx_clear(&ctx);
 
     /* removal by the hook's helper */
@@ -306,8 +303,7 @@ static void test_stage_refused_leaves_nothing(void **state)
     snprintf(sd, sizeof(sd), "%s/state", e->dir);
     assert_int_equal(rw_admission_state_read(sd, "ctr-3", &t, NULL), 0);
     assert_null(t);
-    free(ctx.tenant); /* rw_ctx_clear does not own it (yet) */
-    ctx.tenant = NULL;
+    /* ctx.tenant is owned and freed by rw_ctx_clear */
     rw_ctx_clear(&ctx);
 }
 

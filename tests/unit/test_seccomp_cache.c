@@ -336,6 +336,39 @@ static void test_concurrent_writers(void **state)
     drop_dir(dir);
 }
 
+/* The cache does not grow without bound: past 1024 entries the oldest go (on a miss). */
+static void test_eviction(void **state)
+{
+    (void)state;
+    char *dir = make_dir();
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (int i = 0; i < 1100; i++) {
+        char p[600];
+        snprintf(p, sizeof(p), "%s/%064x.bpf", dir, i);
+        FILE *f = fopen(p, "we");
+        assert_non_null(f);
+        fclose(f);
+        struct timespec ts[2] = {{1000 + i, 0}, {1000 + i, 0}};
+        assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+    }
+    rw_seccomp_oci_t *o = oci(5);
+    rw_seccomp_filter_t f = {0};
+    assert_int_equal(get(dir, o, true, &f), RW_SECCOMP_CACHE_MISS);
+    size_t n = count_bpf(dir);
+    assert_true(n <= 1024 && n > 900);
+    char p[600];
+    snprintf(p, sizeof(p), "%s/%064x.bpf", dir, 0); /* the oldest went */
+    assert_int_equal(access(p, F_OK), -1);
+    snprintf(p, sizeof(p), "%s/%064x.bpf", dir, 1099); /* the newest stayed */
+    assert_int_equal(access(p, F_OK), 0);
+    rw_seccomp_filter_t g = {0};
+    assert_int_equal(get(dir, o, true, &g), RW_SECCOMP_CACHE_HIT);
+    rw_seccomp_filter_clear(&f);
+    rw_seccomp_filter_clear(&g);
+    rw_seccomp_oci_free(o);
+    drop_dir(dir);
+}
+
 /* The accelerated SHA-256 the cache uses gives the portable digests, in any chunking. */
 static void test_sha256_matches_portable(void **state)
 {
@@ -398,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_read_only_and_unsafe_dir),
         cmocka_unit_test(test_stale_stamp),
         cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_sha256_matches_portable),
         cmocka_unit_test(test_base64),
     };
