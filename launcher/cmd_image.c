@@ -28,6 +28,7 @@ static void usage(FILE *f)
             "  --policy FILE        policy.json (default: trust.policy)\n"
             "  --registries-d DIR   registries.d (default: trust.registriesD)\n"
             "  --no-cache           neither read nor write the verdict cache\n"
+            "  --no-index-cache     rescan images.json instead of using its cached record\n"
             "  --json               print the full report as JSON\n"
             "exit status: 0 accepted, 1 rejected, 2 the image is unknown or cannot be "
             "evaluated\n");
@@ -101,15 +102,16 @@ static int verify(int argc, char **argv)
         {"no-cache", no_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},
         {"bench", required_argument, NULL, 'b'},
+        {"no-index-cache", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *root = NULL, *driver = NULL, *policy = NULL, *regd = NULL, *container = NULL;
-    bool json = false, no_cache = false;
+    bool json = false, no_cache = false, no_index_cache = false;
     long bench = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:d:p:R:c:njb:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:d:p:R:c:njb:Ih", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
             root = optarg;
@@ -131,6 +133,9 @@ static int verify(int argc, char **argv)
             break;
         case 'j':
             json = true;
+            break;
+        case 'I':
+            no_index_cache = true;
             break;
         case 'b': {
             char *end = NULL;
@@ -164,7 +169,7 @@ static int verify(int argc, char **argv)
         return 2;
     }
     rw_trust_opts_t o = {.cfg = tcfg, .policy = policy, .registries_d = regd,
-                         .no_cache = no_cache};
+                         .no_cache = no_cache, .no_index_cache = no_index_cache};
     long *samples = bench ? calloc((size_t)bench, sizeof(long)) : NULL;
     int rc = 2;
     for (long iter = 0; iter < (bench ? bench : 1); iter++) {

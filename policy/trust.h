@@ -46,6 +46,7 @@ typedef struct rw_trust_opts {
     const char *registries_d; /* NULL: cfg->registries_d */
     bool no_cache_write;      /* runwarden check: read the cache, never write it */
     bool no_cache;            /* neither read nor write (benchmarks, --no-cache) */
+    bool no_index_cache;      /* always rescan images.json (benchmarks, diagnosis) */
 } rw_trust_opts_t;
 
 /* The image of a container about to be created: storage first (bundle path shape, else

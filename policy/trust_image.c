@@ -176,7 +176,7 @@ static int load_image(const rw_trust_opts_t *o, int rootfd, rw_trust_subject_t *
     cleanup_close int cfd = -1;
     uint8_t key[RW_SHA256_LEN];
     const char *why = NULL;
-    if (!o->no_cache && o->cfg->cache_dir)
+    if (!o->no_cache && !o->no_index_cache && o->cfg->cache_dir)
         cfd = rw_trust_cache_open(o->cfg->cache_dir, !o->no_cache_write, &why);
     if (cfd >= 0) {
         image_index_key(s->graphroot, s->driver, image_id, &st, key);
