@@ -348,7 +348,8 @@ static void evict(int dirfd)
                 break;
             v = nv;
         }
-        snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+        /* l was checked above: the name fits, NUL included. */
+        memcpy(v[n].name, e->d_name, l + 1);
         v[n].mtime = st.st_mtim;
         n++;
     }
