@@ -35,8 +35,8 @@ static int set_path(json_t *s, const char *key, const char *file, char **slot, b
         return 0;
     }
     if (!json_is_string(v) || json_string_value(v)[0] != '/')
-        return rw_error_set(err, EINVAL, "%s: $.trust.%s: must be an absolute path%s", file,
-                            key, nullable ? " or null" : "");
+        return rw_error_set(err, EINVAL, "%s: $.trust.%s: must be an absolute path%s", file, key,
+                            nullable ? " or null" : "");
     char *d = strdup(json_string_value(v));
     if (!d)
         return -ENOMEM;
@@ -59,8 +59,8 @@ int rw_trust_config_parse(json_t *section, const char *file, rw_trust_config_t *
     int r = c->policy && c->registries_d && c->storage_conf && c->cache_dir ? 0 : -ENOMEM;
     if (r >= 0 && section) {
         static const char *const keys[] = {
-            "enabled",   "policy",   "registriesD", "storageConf", "graphroot", "driver",
-            "unknownImage", "cacheDir", "cacheTtl", "verifyHelper", NULL};
+            "enabled",      "policy",   "registriesD", "storageConf",  "graphroot", "driver",
+            "unknownImage", "cacheDir", "cacheTtl",    "verifyHelper", NULL};
         c->enabled = true; /* a present section means the site wants trust checked */
         r = rw_json_check_keys(section, keys, file, "$.trust", err);
         if (r >= 0)
@@ -78,28 +78,32 @@ int rw_trust_config_parse(json_t *section, const char *file, rw_trust_config_t *
         if (r >= 0)
             r = set_path(section, "verifyHelper", file, &c->verify_helper, true, err);
         const char *s = NULL;
-        if (r >= 0 && (r = rw_json_get_string(section, "driver", false, &s, file, "$.trust",
-                                              err)) > 0) {
+        if (r >= 0 &&
+            (r = rw_json_get_string(section, "driver", false, &s, file, "$.trust", err)) > 0) {
             bool ok = *s && strlen(s) < 64;
             for (const char *p = s; *p; p++)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
                     ok = false;
             if (!ok)
-                r = rw_error_set(err, EINVAL, "%s: $.trust.driver: '%s' is not a storage "
-                                              "driver name", file, s);
+                r = rw_error_set(err, EINVAL,
+                                 "%s: $.trust.driver: '%s' is not a storage "
+                                 "driver name",
+                                 file, s);
             else if (!(c->driver = strdup(s)))
                 r = -ENOMEM;
         }
         s = NULL;
-        if (r >= 0 && (r = rw_json_get_string(section, "unknownImage", false, &s, file,
-                                              "$.trust", err)) > 0) {
+        if (r >= 0 && (r = rw_json_get_string(section, "unknownImage", false, &s, file, "$.trust",
+                                              err)) > 0) {
             if (strcmp(s, "refuse") == 0)
                 c->unknown_allow = false;
             else if (strcmp(s, "allow") == 0)
                 c->unknown_allow = true;
             else
-                r = rw_error_set(err, EINVAL, "%s: $.trust.unknownImage: '%s' is not refuse "
-                                              "or allow", file, s);
+                r = rw_error_set(err, EINVAL,
+                                 "%s: $.trust.unknownImage: '%s' is not refuse "
+                                 "or allow",
+                                 file, s);
         }
         long long ttl = 0;
         if (r >= 0 && (r = rw_json_get_int(section, "cacheTtl", 0, 365LL * 86400, &ttl, file,

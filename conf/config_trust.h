@@ -14,17 +14,17 @@
 #define RW_TRUST_DEFAULT_CACHE_TTL 86400
 
 typedef struct rw_trust_config {
-    bool enabled;          /* false: the trust stage does nothing */
-    char *policy;          /* policy.json */
-    char *registries_d;    /* registries.d directory */
-    char *storage_conf;    /* storage.conf (driver and graphroot when the bundle has no
-                              storage shape) */
-    char *graphroot;       /* overrides storage.conf's graphroot; NULL: from storage.conf */
-    char *driver;          /* overrides storage.conf's driver; NULL: from storage.conf/probe */
-    bool unknown_allow;    /* unknownImage: "allow" (true) or "refuse" (false) */
-    char *cache_dir;       /* NULL: caching disabled */
-    long cache_ttl;        /* seconds a cached verdict stays valid */
-    char *verify_helper;   /* NULL: next to the runwarden binary, else libexec */
+    bool enabled;        /* false: the trust stage does nothing */
+    char *policy;        /* policy.json */
+    char *registries_d;  /* registries.d directory */
+    char *storage_conf;  /* storage.conf (driver and graphroot when the bundle has no
+                            storage shape) */
+    char *graphroot;     /* overrides storage.conf's graphroot; NULL: from storage.conf */
+    char *driver;        /* overrides storage.conf's driver; NULL: from storage.conf/probe */
+    bool unknown_allow;  /* unknownImage: "allow" (true) or "refuse" (false) */
+    char *cache_dir;     /* NULL: caching disabled */
+    long cache_ttl;      /* seconds a cached verdict stays valid */
+    char *verify_helper; /* NULL: next to the runwarden binary, else libexec */
 } rw_trust_config_t;
 
 /* Parses the section; NULL section gives the defaults with enabled = false. */

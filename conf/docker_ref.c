@@ -224,8 +224,8 @@ static int parse_full(const char *s, rw_trust_ref_t *out, const char **why)
     }
     const char *slash = memchr(s, '/', name_len);
     size_t dlen = slash ? (size_t)(slash - s) : 0;
-    bool with_domain = slash && rw_trust_domain_valid(s, dlen) &&
-                       path_valid(slash + 1, name_len - dlen - 1);
+    bool with_domain =
+        slash && rw_trust_domain_valid(s, dlen) && path_valid(slash + 1, name_len - dlen - 1);
     if (!with_domain && !path_valid(s, name_len)) {
         bool upper = false;
         for (size_t i = 0; i < name_len; i++)

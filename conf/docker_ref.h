@@ -37,7 +37,7 @@ int rw_trust_ref_identity(const rw_trust_ref_t *r, char **ret);
 int rw_trust_ref_namespaces(const rw_trust_ref_t *r, char ***ret);
 
 /* Grammar pieces used to validate policy.json values. */
-bool rw_trust_digest_valid(const char *s);     /* go-digest Parse: sha256/384/512 + hex */
+bool rw_trust_digest_valid(const char *s);           /* go-digest Parse: sha256/384/512 + hex */
 bool rw_trust_domain_valid(const char *s, size_t n); /* DomainRegexp, whole string */
 /* remapIdentity prefix: a domain alone, or a name (NameRegexp) that starts with one. */
 bool rw_trust_remap_prefix_valid(const char *s);

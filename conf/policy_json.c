@@ -176,11 +176,15 @@ static int parse_prm(pctx_t *c, json_t *o, const char *where, rw_trust_prm_t *ou
             (r = get_str(c, o, "signedPrefix", where, &sp)) < 0)
             return r;
         if (!rw_trust_remap_prefix_valid(p))
-            return perr(c, where, "prefix \"%s\" is not valid (a host[:port] or a repository "
-                                  "name that starts with one)", p);
+            return perr(c, where,
+                        "prefix \"%s\" is not valid (a host[:port] or a repository "
+                        "name that starts with one)",
+                        p);
         if (!rw_trust_remap_prefix_valid(sp))
-            return perr(c, where, "signedPrefix \"%s\" is not valid (a host[:port] or a "
-                                  "repository name that starts with one)", sp);
+            return perr(c, where,
+                        "signedPrefix \"%s\" is not valid (a host[:port] or a "
+                        "repository name that starts with one)",
+                        sp);
         out->kind = RW_TRUST_PRM_REMAP_IDENTITY;
         out->value = strdup(p);
         out->signed_prefix = strdup(sp);
@@ -213,8 +217,7 @@ static int add_key(rw_trust_req_t *q, const char *path, const uint8_t *data, siz
     return 0;
 }
 
-static int add_key_b64(pctx_t *c, rw_trust_req_t *q, json_t *v, const char *where,
-                       const char *key)
+static int add_key_b64(pctx_t *c, rw_trust_req_t *q, json_t *v, const char *where, const char *key)
 {
     if (!json_is_string(v))
         return perr(c, where, "\"%s\" must be a base64 string", key);
@@ -229,8 +232,7 @@ static int add_key_b64(pctx_t *c, rw_trust_req_t *q, json_t *v, const char *wher
     return r == -E2BIG ? perr(c, where, "too many keys") : r;
 }
 
-static int add_key_path(pctx_t *c, rw_trust_req_t *q, json_t *v, const char *where,
-                        const char *key)
+static int add_key_path(pctx_t *c, rw_trust_req_t *q, json_t *v, const char *where, const char *key)
 {
     if (!json_is_string(v))
         return perr(c, where, "\"%s\" must be a string", key);
@@ -252,8 +254,8 @@ static int parse_signed_identity(pctx_t *c, json_t *o, const char *where, rw_tru
 
 static int parse_signed_by(pctx_t *c, json_t *o, const char *where, rw_trust_req_t *q)
 {
-    static const char *const k[] = {"type",     "keyType", "keyPath", "keyPaths",
-                                    "keyData",  "signedIdentity", NULL};
+    static const char *const k[] = {"type",    "keyType",        "keyPath", "keyPaths",
+                                    "keyData", "signedIdentity", NULL};
     int r = check_fields(c, o, where, k, NULL);
     if (r < 0)
         return r;
@@ -273,11 +275,13 @@ static int parse_signed_by(pctx_t *c, json_t *o, const char *where, rw_trust_req
            *kd = json_object_get(o, "keyData");
     int present = !!kp + !!kps + !!kd;
     if (present == 0)
-        return perr(c, where, "exactly one of keyPath, keyPaths and keyData must be "
-                              "specified, none is");
+        return perr(c, where,
+                    "exactly one of keyPath, keyPaths and keyData must be "
+                    "specified, none is");
     if (present > 1)
-        return perr(c, where, "exactly one of keyPath, keyPaths and keyData must be "
-                              "specified, more than one is");
+        return perr(c, where,
+                    "exactly one of keyPath, keyPaths and keyData must be "
+                    "specified, more than one is");
     if (kp) {
         q->key_field = "keyPath";
         if (json_is_string(kp) && json_string_length(kp) == 0)
@@ -303,10 +307,19 @@ static int parse_signed_by(pctx_t *c, json_t *o, const char *where, rw_trust_req
 
 static int parse_sigstore(pctx_t *c, json_t *o, const char *where, rw_trust_req_t *q)
 {
-    static const char *const k[] = {
-        "type",   "keyPath",           "keyPaths",           "keyData",
-        "keyDatas", "fulcio",          "rekorPublicKeyPath", "rekorPublicKeyPaths",
-        "rekorPublicKeyData", "rekorPublicKeyDatas", "pki", "signedIdentity", NULL};
+    static const char *const k[] = {"type",
+                                    "keyPath",
+                                    "keyPaths",
+                                    "keyData",
+                                    "keyDatas",
+                                    "fulcio",
+                                    "rekorPublicKeyPath",
+                                    "rekorPublicKeyPaths",
+                                    "rekorPublicKeyData",
+                                    "rekorPublicKeyDatas",
+                                    "pki",
+                                    "signedIdentity",
+                                    NULL};
     int r = check_fields(c, o, where, k, NULL);
     if (r < 0)
         return r;
@@ -363,9 +376,13 @@ static int parse_sigstore(pctx_t *c, json_t *o, const char *where, rw_trust_req_
         sources++;
     }
     if (pki) {
-        static const char *const pk[] = {"caRootsPath",         "caRootsData",
-                                         "caIntermediatesPath", "caIntermediatesData",
-                                         "subjectEmail",        "subjectHostname", NULL};
+        static const char *const pk[] = {"caRootsPath",
+                                         "caRootsData",
+                                         "caIntermediatesPath",
+                                         "caIntermediatesData",
+                                         "subjectEmail",
+                                         "subjectHostname",
+                                         NULL};
         char w[300];
         snprintf(w, sizeof(w), "%.250s.pki", where);
         if ((r = check_fields(c, pki, w, pk, NULL)) < 0)
@@ -385,8 +402,9 @@ static int parse_sigstore(pctx_t *c, json_t *o, const char *where, rw_trust_req_
         if (!rp && !rd)
             return perr(c, w, "one of caRootsPath and caRootsData must be specified");
         if (ip && id)
-            return perr(c, w, "caIntermediatesPath and caIntermediatesData cannot be used "
-                              "simultaneously");
+            return perr(c, w,
+                        "caIntermediatesPath and caIntermediatesData cannot be used "
+                        "simultaneously");
         json_t *se = json_object_get(pki, "subjectEmail"),
                *sh = json_object_get(pki, "subjectHostname");
         if (!(se && json_string_length(se)) && !(sh && json_string_length(sh)))
@@ -395,8 +413,9 @@ static int parse_sigstore(pctx_t *c, json_t *o, const char *where, rw_trust_req_
         sources++;
     }
     if (sources != 1)
-        return perr(c, where, "exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio "
-                              "and pki must be specified");
+        return perr(c, where,
+                    "exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio "
+                    "and pki must be specified");
     static const char *const rk[] = {"rekorPublicKeyPath", "rekorPublicKeyPaths",
                                      "rekorPublicKeyData", "rekorPublicKeyDatas"};
     int rekor = 0;
@@ -421,11 +440,13 @@ static int parse_sigstore(pctx_t *c, json_t *o, const char *where, rw_trust_req_
             rekor++;
     }
     if (rekor > 1)
-        return perr(c, where, "at most one of rekorPublicKeyPath, rekorPublicKeyPaths, "
-                              "rekorPublicKeyData and rekorPublicKeyDatas can be used");
+        return perr(c, where,
+                    "at most one of rekorPublicKeyPath, rekorPublicKeyPaths, "
+                    "rekorPublicKeyData and rekorPublicKeyDatas can be used");
     if (q->fulcio && rekor == 0)
-        return perr(c, where, "fulcio requires one of rekorPublicKeyPath, rekorPublicKeyPaths, "
-                              "rekorPublicKeyData and rekorPublicKeyDatas");
+        return perr(c, where,
+                    "fulcio requires one of rekorPublicKeyPath, rekorPublicKeyPaths, "
+                    "rekorPublicKeyData and rekorPublicKeyDatas");
     if (q->pki && rekor > 0)
         return perr(c, where, "rekor public keys are not supported with pki");
     q->rekor = rekor > 0;
@@ -699,8 +720,8 @@ static int parse_transports(pctx_t *c, json_t *t, rw_trust_policy_t *p)
     return 0;
 }
 
-int rw_trust_policy_parse(const char *buf, size_t len, const char *file,
-                          rw_trust_policy_t **ret, rw_error_t **err)
+int rw_trust_policy_parse(const char *buf, size_t len, const char *file, rw_trust_policy_t **ret,
+                          rw_error_t **err)
 {
     pctx_t c = {file, err};
     cleanup_json json_t *doc = rw_json_parse(buf, len, file, err);
@@ -781,8 +802,8 @@ static const rw_trust_reqs_t *scope_get(const rw_trust_transport_t *t, const cha
 }
 
 const rw_trust_reqs_t *rw_trust_policy_select(const rw_trust_policy_t *p, const char *transport,
-                                              const char *identity,
-                                              char *const *namespaces, const char **ret_scope)
+                                              const char *identity, char *const *namespaces,
+                                              const char **ret_scope)
 {
     *ret_scope = NULL;
     for (size_t i = 0; i < p->n_transports; i++) {

@@ -50,9 +50,9 @@ typedef struct rw_trust_req {
     const char *key_field; /* which policy key named the keys: "keyPath", "keyPaths"... */
     rw_trust_keysrc_t *keys;
     size_t n_keys;
-    rw_trust_prm_t identity;  /* signedIdentity, or baseLayerIdentity */
-    bool fulcio, pki, rekor;  /* sigstoreSigned parts this build does not verify */
-    char *where;              /* position in the file for messages: default[0] ... */
+    rw_trust_prm_t identity; /* signedIdentity, or baseLayerIdentity */
+    bool fulcio, pki, rekor; /* sigstoreSigned parts this build does not verify */
+    char *where;             /* position in the file for messages: default[0] ... */
 } rw_trust_req_t;
 
 typedef struct rw_trust_reqs {
@@ -80,8 +80,8 @@ typedef struct rw_trust_policy {
 } rw_trust_policy_t;
 
 /* Parses policy.json bytes; 'file' names it in errors ("<file>: <json path>: <why>"). */
-int rw_trust_policy_parse(const char *buf, size_t len, const char *file,
-                          rw_trust_policy_t **ret, rw_error_t **err);
+int rw_trust_policy_parse(const char *buf, size_t len, const char *file, rw_trust_policy_t **ret,
+                          rw_error_t **err);
 /* Reads (bounded, regular file) and parses. */
 int rw_trust_policy_load(const char *path, rw_trust_policy_t **ret, rw_error_t **err);
 void rw_trust_policy_free(rw_trust_policy_t *p);
@@ -95,8 +95,7 @@ static inline void rw_trust_policy_freep(rw_trust_policy_t **p)
  * transports[transport]; else the global default. *ret_scope is the matched scope name
  * (NULL when the global default applies). */
 const rw_trust_reqs_t *rw_trust_policy_select(const rw_trust_policy_t *p, const char *transport,
-                                              const char *identity,
-                                              char *const *namespaces,
+                                              const char *identity, char *const *namespaces,
                                               const char **ret_scope);
 
 /* Validates a scope for a transport containers/image knows (unknown transports: anything).

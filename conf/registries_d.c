@@ -73,8 +73,8 @@ static int parse_ns(const rw_yaml_node_t *m, const char *file, rw_trust_regd_ns_
     if (m->kind == RW_YAML_NULL)
         return 0;
     if (m->kind != RW_YAML_MAP)
-        return rw_error_set(err, EINVAL, "%s: line %d: a namespace section must be a mapping",
-                            file, m->line);
+        return rw_error_set(err, EINVAL, "%s: line %d: a namespace section must be a mapping", file,
+                            m->line);
     for (size_t i = 0; i < m->n_pairs; i++) {
         const char *k = m->pairs[i].key;
         const rw_yaml_node_t *v = m->pairs[i].value;
@@ -92,8 +92,8 @@ static int parse_ns(const rw_yaml_node_t *m, const char *file, rw_trust_regd_ns_
                 continue;
             int b = rw_yaml_bool(v);
             if (b < 0)
-                return rw_error_set(err, EINVAL, "%s: line %d: \"%s\" must be true or false",
-                                    file, v->line, k);
+                return rw_error_set(err, EINVAL, "%s: line %d: \"%s\" must be true or false", file,
+                                    v->line, k);
             ns->use_sigstore_attachments = b;
         }
         if (r < 0)
@@ -123,8 +123,8 @@ int rw_trust_regd_parse(rw_trust_regd_t *c, const char *buf, size_t len, const c
                 continue;
             if (c->default_docker)
                 return rw_error_set(err, EINVAL,
-                                    "%s: \"default-docker\" is defined both here and in %s",
-                                    file, c->default_docker->file);
+                                    "%s: \"default-docker\" is defined both here and in %s", file,
+                                    c->default_docker->file);
             rw_trust_regd_ns_t *ns = calloc(1, sizeof(*ns));
             if (!ns)
                 return -ENOMEM;
@@ -135,8 +135,8 @@ int rw_trust_regd_parse(rw_trust_regd_t *c, const char *buf, size_t len, const c
             if (v->kind == RW_YAML_NULL)
                 continue;
             if (v->kind != RW_YAML_MAP)
-                return rw_error_set(err, EINVAL, "%s: line %d: \"docker\" must be a mapping",
-                                    file, v->line);
+                return rw_error_set(err, EINVAL, "%s: line %d: \"docker\" must be a mapping", file,
+                                    v->line);
             for (size_t j = 0; j < v->n_pairs; j++) {
                 const char *name = v->pairs[j].key;
                 for (size_t q = 0; q < c->n_ns; q++)

@@ -17,8 +17,8 @@
 typedef struct rw_trust_regd_ns {
     char *name; /* docker namespace; NULL for default-docker */
     char *lookaside, *lookaside_staging, *sigstore, *sigstore_staging; /* NULL: unset */
-    int use_sigstore_attachments; /* -1: unset */
-    char *file;                   /* where it was defined */
+    int use_sigstore_attachments;                                      /* -1: unset */
+    char *file;                                                        /* where it was defined */
 } rw_trust_regd_ns_t;
 
 typedef struct rw_trust_regd {

@@ -108,7 +108,7 @@ int rw_trust_storage_conf_parse(const char *buf, size_t len, const char *file,
     memset(out, 0, sizeof(*out));
     tline_t t = {file, 0, err};
     bool in_storage = false;
-    int pending = 0; /* open brackets of a multi-line value being skipped */
+    int pending = 0;       /* open brackets of a multi-line value being skipped */
     const char *ml = NULL; /* closing delimiter of a multi-line string being skipped */
     int r = 0;
     for (size_t i = 0; i < len && r >= 0;) {
@@ -168,9 +168,9 @@ int rw_trust_storage_conf_parse(const char *buf, size_t len, const char *file,
                 break;
             k = used;
         } else {
-            while (k < l && (s[k] == '_' || s[k] == '-' || s[k] == '.' ||
-                             (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
-                             (s[k] >= '0' && s[k] <= '9')))
+            while (k < l &&
+                   (s[k] == '_' || s[k] == '-' || s[k] == '.' || (s[k] >= 'a' && s[k] <= 'z') ||
+                    (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9')))
                 k++;
             if (k == 0) {
                 r = terr(&t, "expected 'key = value'");
@@ -196,8 +196,7 @@ int rw_trust_storage_conf_parse(const char *buf, size_t len, const char *file,
             r = terr(&t, "missing value");
             break;
         }
-        bool wanted = in_storage && (strcmp(key, "driver") == 0 ||
-                                     strcmp(key, "graphroot") == 0 ||
+        bool wanted = in_storage && (strcmp(key, "driver") == 0 || strcmp(key, "graphroot") == 0 ||
                                      strcmp(key, "runroot") == 0);
         if (vl >= 3 && (strncmp(v, "\"\"\"", 3) == 0 || strncmp(v, "'''", 3) == 0)) {
             if (wanted) {
@@ -252,8 +251,7 @@ int rw_trust_storage_conf_parse(const char *buf, size_t len, const char *file,
 
 /* ---- bundle shape ------------------------------------------------------------------ */
 
-int rw_trust_bundle_shape(const char *bundle, char **ret_root, char **ret_driver,
-                          char **ret_id)
+int rw_trust_bundle_shape(const char *bundle, char **ret_root, char **ret_driver, char **ret_id)
 {
     size_t n = strlen(bundle);
     while (n > 1 && bundle[n - 1] == '/')
@@ -261,8 +259,7 @@ int rw_trust_bundle_shape(const char *bundle, char **ret_root, char **ret_driver
     if (bundle[0] != '/' || n < 9 || strncmp(bundle + n - 9, "/userdata", 9) != 0)
         return 0;
     size_t id_end = n - 9;
-    if (id_end < 65 || bundle[id_end - 65] != '/' ||
-        !rw_trust_is_hex_id(bundle + id_end - 64, 64))
+    if (id_end < 65 || bundle[id_end - 65] != '/' || !rw_trust_is_hex_id(bundle + id_end - 64, 64))
         return 0;
     size_t dir_end = id_end - 65; /* end of "<driver>-containers" */
     static const char suffix[] = "-containers";
@@ -297,8 +294,7 @@ int rw_trust_bundle_shape(const char *bundle, char **ret_root, char **ret_driver
 
 /* ---- records ----------------------------------------------------------------------- */
 
-static int scan_error(const char *file, int r, const rw_trust_scan_result_t *res,
-                      rw_error_t **err)
+static int scan_error(const char *file, int r, const rw_trust_scan_result_t *res, rw_error_t **err)
 {
     if (r == -EEXIST)
         return rw_error_set(err, EINVAL, "%s: damaged: %s", file, res->why);
@@ -351,10 +347,12 @@ static int container_fill(json_t *o, const char *file, const char *id,
     json_t *img = json_object_get(o, "image");
     if (img && !json_is_null(img)) {
         if (!json_is_string(img) ||
-            (json_string_length(img) && !rw_trust_is_hex_id(json_string_value(img),
-                                                             json_string_length(img))))
-            return rw_error_set(err, EINVAL, "%s: container %.12s: \"image\" is not an image "
-                                             "ID", file, id);
+            (json_string_length(img) &&
+             !rw_trust_is_hex_id(json_string_value(img), json_string_length(img))))
+            return rw_error_set(err, EINVAL,
+                                "%s: container %.12s: \"image\" is not an image "
+                                "ID",
+                                file, id);
         snprintf(out->image, sizeof(out->image), "%s", json_string_value(img));
     }
     json_t *names = json_object_get(o, "names");
@@ -364,20 +362,26 @@ static int container_fill(json_t *o, const char *file, const char *id,
     json_t *md = json_object_get(o, "metadata");
     if (md && !json_is_null(md)) {
         if (!json_is_string(md))
-            return rw_error_set(err, EINVAL, "%s: container %.12s: \"metadata\" is not a "
-                                             "string", file, id);
+            return rw_error_set(err, EINVAL,
+                                "%s: container %.12s: \"metadata\" is not a "
+                                "string",
+                                file, id);
         if (json_string_length(md) > 0) {
             json_error_t je;
             cleanup_json json_t *m =
                 json_loadb(json_string_value(md), json_string_length(md), 0, &je);
             if (!m || !json_is_object(m))
-                return rw_error_set(err, EINVAL, "%s: container %.12s: \"metadata\" is not a "
-                                                 "JSON object", file, id);
+                return rw_error_set(err, EINVAL,
+                                    "%s: container %.12s: \"metadata\" is not a "
+                                    "JSON object",
+                                    file, id);
             json_t *in = json_object_get(m, "image-name");
             if (in && !json_is_null(in)) {
                 if (!json_is_string(in) || json_string_length(in) > MAX_NAME_LEN)
-                    return rw_error_set(err, EINVAL, "%s: container %.12s: metadata "
-                                                     "\"image-name\" is not a string", file, id);
+                    return rw_error_set(err, EINVAL,
+                                        "%s: container %.12s: metadata "
+                                        "\"image-name\" is not a string",
+                                        file, id);
                 if (json_string_length(in) && !(out->image_name = strdup(json_string_value(in))))
                     return -ENOMEM;
             }
@@ -405,19 +409,18 @@ static int strv_of(json_t *a, const char *file, const char *what, const char *id
 {
     size_t n = json_is_array(a) ? json_array_size(a) : 0;
     if (a && !json_is_null(a) && !json_is_array(a))
-        return rw_error_set(err, EINVAL, "%s: image %.12s: \"%s\" is not a list", file, id,
-                            what);
+        return rw_error_set(err, EINVAL, "%s: image %.12s: \"%s\" is not a list", file, id, what);
     if (n > MAX_NAMES)
-        return rw_error_set(err, EINVAL, "%s: image %.12s: \"%s\" has too many entries", file,
-                            id, what);
+        return rw_error_set(err, EINVAL, "%s: image %.12s: \"%s\" has too many entries", file, id,
+                            what);
     cleanup_strv char **v = calloc(n + 1, sizeof(char *));
     if (!v)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(a, i);
         if (!json_is_string(s) || json_string_length(s) > MAX_NAME_LEN)
-            return rw_error_set(err, EINVAL, "%s: image %.12s: \"%s\"[%zu] is not a string",
-                                file, id, what, i);
+            return rw_error_set(err, EINVAL, "%s: image %.12s: \"%s\"[%zu] is not a string", file,
+                                id, what, i);
         if (!(v[i] = strdup(json_string_value(s))))
             return -ENOMEM;
     }
@@ -431,8 +434,10 @@ static int sizes_of(json_t *a, const char *file, const char *id, size_t **ret, s
     if (!a || json_is_null(a))
         return 0;
     if (!json_is_array(a) || json_array_size(a) > MAX_SIZES)
-        return rw_error_set(err, EINVAL, "%s: image %.12s: signature sizes are not a list of "
-                                         "sizes", file, id);
+        return rw_error_set(err, EINVAL,
+                            "%s: image %.12s: signature sizes are not a list of "
+                            "sizes",
+                            file, id);
     size_t n = json_array_size(a);
     cleanup_free size_t *v = calloc(n ? n : 1, sizeof(size_t));
     if (!v)
@@ -441,8 +446,10 @@ static int sizes_of(json_t *a, const char *file, const char *id, size_t **ret, s
         json_t *x = json_array_get(a, i);
         if (!json_is_integer(x) || json_integer_value(x) < 0 ||
             json_integer_value(x) > (json_int_t)RW_TRUST_SIGNATURES_MAX)
-            return rw_error_set(err, EINVAL, "%s: image %.12s: signature size %zu is not a "
-                                             "size", file, id, i);
+            return rw_error_set(err, EINVAL,
+                                "%s: image %.12s: signature size %zu is not a "
+                                "size",
+                                file, id, i);
         v[i] = (size_t)json_integer_value(x);
     }
     *ret = TAKE_PTR(v);
@@ -484,16 +491,20 @@ int rw_trust_image_rec_parse(json_t *o, const char *file, rw_trust_image_rec_t *
             cleanup_json json_t *m =
                 json_loadb(json_string_value(md), json_string_length(md), 0, &je);
             if (!m || !json_is_object(m)) {
-                r = rw_error_set(err, EINVAL, "%s: image %.12s: \"metadata\" is not a JSON "
-                                              "object", file, out->id);
+                r = rw_error_set(err, EINVAL,
+                                 "%s: image %.12s: \"metadata\" is not a JSON "
+                                 "object",
+                                 file, out->id);
             } else {
-                r = sizes_of(json_object_get(m, "signature-sizes"), file, out->id,
-                             &out->sig_sizes, &out->n_sig_sizes, err);
+                r = sizes_of(json_object_get(m, "signature-sizes"), file, out->id, &out->sig_sizes,
+                             &out->n_sig_sizes, err);
                 json_t *by = json_object_get(m, "signatures-sizes");
                 if (r >= 0 && by && !json_is_null(by)) {
                     if (!json_is_object(by) || json_object_size(by) > MAX_SIZES) {
-                        r = rw_error_set(err, EINVAL, "%s: image %.12s: \"signatures-sizes\" "
-                                                      "is not an object", file, out->id);
+                        r = rw_error_set(err, EINVAL,
+                                         "%s: image %.12s: \"signatures-sizes\" "
+                                         "is not an object",
+                                         file, out->id);
                     } else {
                         out->by_digest = calloc(json_object_size(by) + 1, sizeof(*out->by_digest));
                         if (!out->by_digest)
@@ -617,8 +628,8 @@ static int name_cb(const char *obj, size_t len, void *ud)
     if (!hit)
         return 0;
     if (ns->found)
-        return rw_error_set(ns->err, EINVAL, "%s: damaged: two images carry the name %s",
-                            ns->file, ns->name);
+        return rw_error_set(ns->err, EINVAL, "%s: damaged: two images carry the name %s", ns->file,
+                            ns->name);
     int r = rw_trust_image_rec_parse(o, ns->file, ns->out, ns->err);
     if (r < 0)
         return r;
@@ -683,8 +694,8 @@ char *rw_trust_bigdata_filename(const char *key)
     return out;
 }
 
-int rw_trust_split_signatures(size_t blob_len, const size_t *sizes, size_t n,
-                              size_t **ret_offsets, const char **why)
+int rw_trust_split_signatures(size_t blob_len, const size_t *sizes, size_t n, size_t **ret_offsets,
+                              const char **why)
 {
     if (n > RW_TRUST_MAX_SIGNATURES) {
         *why = "too many signatures";

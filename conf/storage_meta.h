@@ -31,8 +31,7 @@ void rw_trust_storage_conf_clear(rw_trust_storage_conf_t *c);
 
 /* "<graphroot>/<driver>-containers/<64 hex id>/userdata" (trailing '/' allowed). Returns 1
  * and the three parts (malloc'ed) when the bundle has that shape, 0 when not. */
-int rw_trust_bundle_shape(const char *bundle, char **ret_root, char **ret_driver,
-                          char **ret_id);
+int rw_trust_bundle_shape(const char *bundle, char **ret_root, char **ret_driver, char **ret_id);
 
 typedef struct rw_trust_container_rec {
     char id[65];
@@ -49,8 +48,8 @@ typedef struct rw_trust_sigsizes {
 
 typedef struct rw_trust_image_rec {
     char id[65];
-    char *digest;  /* images.json "digest"; NULL when absent */
-    char **names;  /* NULL-terminated, never NULL */
+    char *digest;      /* images.json "digest"; NULL when absent */
+    char **names;      /* NULL-terminated, never NULL */
     size_t *sig_sizes; /* metadata signature-sizes (the "signatures" big data) */
     size_t n_sig_sizes;
     rw_trust_sigsizes_t *by_digest; /* metadata signatures-sizes */
@@ -86,5 +85,5 @@ char *rw_trust_bigdata_filename(const char *key);
 
 /* Splits a signatures blob by sizes. Returns the number of signatures and their offsets
  * (malloc'ed), or -EINVAL when the blob is shorter or longer than the sizes say. */
-int rw_trust_split_signatures(size_t blob_len, const size_t *sizes, size_t n,
-                              size_t **ret_offsets, const char **why);
+int rw_trust_split_signatures(size_t blob_len, const size_t *sizes, size_t n, size_t **ret_offsets,
+                              const char **why);

@@ -387,8 +387,7 @@ static int walk(const char *buf, size_t len, const char *id,
     return found;
 }
 
-int rw_trust_scan_find_id(const char *buf, size_t len, const char *id,
-                          rw_trust_scan_result_t *res)
+int rw_trust_scan_find_id(const char *buf, size_t len, const char *id, rw_trust_scan_result_t *res)
 {
     return walk(buf, len, id, NULL, NULL, res);
 }

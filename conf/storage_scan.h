@@ -17,8 +17,7 @@ typedef struct rw_trust_scan_result {
 
 /* Returns 1 when found, 0 when the document is valid and has no such element, -EINVAL on a
  * syntax error (res->err_off, res->why), -EEXIST when two elements have that id. */
-int rw_trust_scan_find_id(const char *buf, size_t len, const char *id,
-                          rw_trust_scan_result_t *res);
+int rw_trust_scan_find_id(const char *buf, size_t len, const char *id, rw_trust_scan_result_t *res);
 
 /* Calls fn on every element (an object slice) of a top-level array after checking the whole
  * document. fn returns < 0 to stop with that value. */

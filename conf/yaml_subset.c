@@ -74,8 +74,7 @@ static int hexval(char c)
 
 /* Reads a quoted scalar starting at s[0] (' or "). On success *used is the length
  * consumed including both quotes. */
-static int read_quoted(yparser_t *p, int line, const char *s, size_t len, char **ret,
-                       size_t *used)
+static int read_quoted(yparser_t *p, int line, const char *s, size_t len, char **ret, size_t *used)
 {
     char q = s[0];
     cleanup_free char *out = malloc(len * 4 + 1);
@@ -84,8 +83,9 @@ static int read_quoted(yparser_t *p, int line, const char *s, size_t len, char *
     size_t o = 0, i = 1;
     for (;;) {
         if (i >= len)
-            return yerr(p, line, "unterminated quoted string (multi-line scalars are not "
-                                 "supported)");
+            return yerr(p, line,
+                        "unterminated quoted string (multi-line scalars are not "
+                        "supported)");
         char c = s[i];
         if (c == q) {
             if (q == '\'' && i + 1 < len && s[i + 1] == '\'') {
@@ -194,8 +194,9 @@ static int scalar_node(yparser_t *p, int line, const char *s, size_t len, rw_yam
         return 0;
     }
     if (strchr("[{&*!|>%@`-?,]}", s[0]) && !(s[0] == '-' && len > 1 && s[1] != ' '))
-        return yerr(p, line, "unsupported YAML construct (only block mappings and scalars are "
-                             "read here)");
+        return yerr(p, line,
+                    "unsupported YAML construct (only block mappings and scalars are "
+                    "read here)");
     /* a plain scalar ends at " #" */
     size_t end = 0;
     while (end < len && !(s[end] == '#' && end > 0 && s[end - 1] == ' '))
@@ -237,8 +238,9 @@ static int parse_pair(yparser_t *p, size_t indent, int depth, rw_yaml_pair_t *ou
         v_start = i + 1;
     } else {
         if (strchr("[{&*!|>%@`-?,#]}", s[0]))
-            return yerr(p, l->no, "unsupported YAML construct (only block mappings and "
-                                  "scalars are read here)");
+            return yerr(p, l->no,
+                        "unsupported YAML construct (only block mappings and "
+                        "scalars are read here)");
         for (k_end = 0; k_end < len; k_end++)
             if (s[k_end] == ':' && (k_end + 1 == len || s[k_end + 1] == ' '))
                 break;
@@ -267,8 +269,9 @@ static int parse_pair(yparser_t *p, size_t indent, int depth, rw_yaml_pair_t *ou
     if (r < 0)
         return r;
     if (p->pos < p->n && p->lines[p->pos].indent > indent)
-        return yerr(p, p->lines[p->pos].no, "unexpected indentation (multi-line scalars are "
-                                            "not supported)");
+        return yerr(p, p->lines[p->pos].no,
+                    "unexpected indentation (multi-line scalars are "
+                    "not supported)");
     return 0;
 }
 
@@ -379,10 +382,10 @@ int rw_yaml_parse(const char *buf, size_t len, const char *file, rw_yaml_node_t 
 
 int rw_yaml_bool(const rw_yaml_node_t *n)
 {
-    static const char *const yes[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-                                      "on", "On", "ON", NULL};
-    static const char *const no[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
-                                     "off", "Off", "OFF", NULL};
+    static const char *const yes[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                      "True", "TRUE", "on",  "On",  "ON",  NULL};
+    static const char *const no[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+                                     "False", "FALSE", "off", "Off", "OFF", NULL};
     if (!n || n->kind != RW_YAML_SCALAR || n->quoted)
         return -1;
     for (const char *const *s = yes; *s; s++)

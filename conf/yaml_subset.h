@@ -26,8 +26,8 @@ typedef struct rw_yaml_pair {
 
 struct rw_yaml_node {
     rw_yaml_kind_t kind;
-    char *scalar; /* RW_YAML_SCALAR */
-    bool quoted;  /* the scalar was quoted (always a string) */
+    char *scalar;          /* RW_YAML_SCALAR */
+    bool quoted;           /* the scalar was quoted (always a string) */
     rw_yaml_pair_t *pairs; /* RW_YAML_MAP */
     size_t n_pairs;
     int line;

@@ -17,21 +17,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: runwarden image verify [OPTIONS] REF\n"
-            "       runwarden image verify [OPTIONS] --container ID\n"
-            "REF is an image name (as podman shows it, or short) or a 64-hex image ID.\n"
-            "options:\n"
-            "  --root DIR           containers-storage graph root (default: trust.graphroot,\n"
-            "                       storage.conf, /var/lib/containers/storage)\n"
-            "  --driver NAME        storage driver (default: storage.conf, else probed)\n"
-            "  --policy FILE        policy.json (default: trust.policy)\n"
-            "  --registries-d DIR   registries.d (default: trust.registriesD)\n"
-            "  --no-cache           neither read nor write the verdict cache\n"
-            "  --no-index-cache     rescan images.json instead of using its cached record\n"
-            "  --json               print the full report as JSON\n"
-            "exit status: 0 accepted, 1 rejected, 2 the image is unknown or cannot be "
-            "evaluated\n");
+    fprintf(f, "usage: runwarden image verify [OPTIONS] REF\n"
+               "       runwarden image verify [OPTIONS] --container ID\n"
+               "REF is an image name (as podman shows it, or short) or a 64-hex image ID.\n"
+               "options:\n"
+               "  --root DIR           containers-storage graph root (default: trust.graphroot,\n"
+               "                       storage.conf, /var/lib/containers/storage)\n"
+               "  --driver NAME        storage driver (default: storage.conf, else probed)\n"
+               "  --policy FILE        policy.json (default: trust.policy)\n"
+               "  --registries-d DIR   registries.d (default: trust.registriesD)\n"
+               "  --no-cache           neither read nor write the verdict cache\n"
+               "  --no-index-cache     rescan images.json instead of using its cached record\n"
+               "  --json               print the full report as JSON\n"
+               "exit status: 0 accepted, 1 rejected, 2 the image is unknown or cannot be "
+               "evaluated\n");
 }
 
 static void print_sig(const json_t *sg)
@@ -168,8 +167,11 @@ static int verify(int argc, char **argv)
         rw_error_free(err);
         return 2;
     }
-    rw_trust_opts_t o = {.cfg = tcfg, .policy = policy, .registries_d = regd,
-                         .no_cache = no_cache, .no_index_cache = no_index_cache};
+    rw_trust_opts_t o = {.cfg = tcfg,
+                         .policy = policy,
+                         .registries_d = regd,
+                         .no_cache = no_cache,
+                         .no_index_cache = no_index_cache};
     long *samples = bench ? calloc((size_t)bench, sizeof(long)) : NULL;
     int rc = 2;
     for (long iter = 0; iter < (bench ? bench : 1); iter++) {

@@ -25,11 +25,10 @@ static json_t *requirements_fact(const json_t *report)
     {
         json_array_foreach(json_object_get(ev, "requirements"), j, rq)
         {
-            json_array_append_new(out, json_pack("{s:O,s:O,s:O,s:O}", "where",
-                                                 json_object_get(rq, "where"), "type",
-                                                 json_object_get(rq, "type"), "result",
-                                                 json_object_get(rq, "result"), "reason",
-                                                 json_object_get(rq, "reason")));
+            json_array_append_new(
+                out, json_pack("{s:O,s:O,s:O,s:O}", "where", json_object_get(rq, "where"), "type",
+                               json_object_get(rq, "type"), "result", json_object_get(rq, "result"),
+                               "reason", json_object_get(rq, "reason")));
         }
     }
     return out;
@@ -41,13 +40,15 @@ static int record(rw_ctx_t *ctx, const rw_trust_subject_t *s, const json_t *repo
     if (r >= 0 && report) {
         const json_t *ev0 = json_array_get(json_object_get(report, "evaluations"), 0);
         const json_t *failed = json_object_get(report, "failed");
-        const json_t *scope = json_object_get(failed ? failed : ev0, failed ? "scope" : "scopeLabel");
+        const json_t *scope =
+            json_object_get(failed ? failed : ev0, failed ? "scope" : "scopeLabel");
         r = rw_ctx_fact(ctx, STAGE, "verdict", json_incref(json_object_get(report, "verdict")));
         if (r >= 0)
             r = rw_ctx_fact(ctx, STAGE, "name",
                             json_incref(json_object_get(failed ? failed : ev0, "name")));
         if (r >= 0)
-            r = rw_ctx_fact(ctx, STAGE, "scope", scope ? json_incref((json_t *)scope) : json_null());
+            r = rw_ctx_fact(ctx, STAGE, "scope",
+                            scope ? json_incref((json_t *)scope) : json_null());
         if (r >= 0)
             r = rw_ctx_fact(ctx, STAGE, "policy", json_incref(json_object_get(report, "policy")));
         if (r >= 0)
@@ -96,8 +97,8 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         return rw_error_prefix(err, "cannot tell which image this container runs");
     }
     if (s.source == RW_TRUST_SRC_UNKNOWN) {
-        r = rw_ctx_fact(ctx, STAGE, "verdict", json_string(cfg->unknown_allow ? "unknown-allowed"
-                                                                             : "unknown-refused"));
+        r = rw_ctx_fact(ctx, STAGE, "verdict",
+                        json_string(cfg->unknown_allow ? "unknown-allowed" : "unknown-refused"));
         if (r >= 0)
             r = record(ctx, &s, NULL, micros_since(&t0));
         printable(s.why_unknown);
@@ -127,8 +128,9 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         snprintf(value, sizeof(value), "%s (id %.12s)", name ? name : "(without a name)",
                  s.have_image ? s.image.id : "?");
         cleanup_free char *fix = NULL;
-        if (asprintf(&fix, "%s; run it only from a name and signature the policy trusts "
-                           "(runwarden image verify shows each requirement)",
+        if (asprintf(&fix,
+                     "%s; run it only from a name and signature the policy trusts "
+                     "(runwarden image verify shows each requirement)",
                      summary ? summary : "rejected by policy") < 0)
             fix = NULL;
         printable(value);

@@ -26,15 +26,15 @@ typedef enum rw_trust_source {
 
 typedef struct rw_trust_subject {
     rw_trust_source_t source;
-    char *why_unknown;  /* RW_TRUST_SRC_UNKNOWN: why */
+    char *why_unknown; /* RW_TRUST_SRC_UNKNOWN: why */
     char *graphroot, *driver, *container_id;
-    char *requested;    /* the name the container was created from (podman image-name,
-                           annotation); NULL when not known */
+    char *requested;        /* the name the container was created from (podman image-name,
+                               annotation); NULL when not known */
     const char *annotation; /* which annotation identified the image */
     bool have_image;
     rw_trust_image_rec_t image;
     bool image_from_cache;
-    uint8_t *manifest;  /* the image's "manifest" big data; NULL when unknown */
+    uint8_t *manifest; /* the image's "manifest" big data; NULL when unknown */
     size_t manifest_len;
     char *manifest_digest; /* sha256 of manifest, or the digest an annotation names */
     int image_dirfd;       /* <graphroot>/<driver>-images/<id>, opened once; -1 when closed */

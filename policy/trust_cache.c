@@ -68,8 +68,7 @@ int rw_trust_cache_get(int dirfd, const char *prefix, const uint8_t key[RW_SHA25
     if (!o)
         return 0;
     json_t *until = json_object_get(o, "until"), *value = json_object_get(o, "value");
-    if (!json_is_integer(until) || json_integer_value(until) < (json_int_t)time(NULL) ||
-        !value) {
+    if (!json_is_integer(until) || json_integer_value(until) < (json_int_t)time(NULL) || !value) {
         json_decref(o);
         return 0;
     }

@@ -106,8 +106,7 @@ static void ctx_clear(evalctx_t *c)
 
 /* Reads a file an operator named in configuration. Links are followed (as upstream does:
  * policy.json and keys are often links into packages); the file must be regular and small. */
-static int read_config_file(const char *path, size_t max, char **buf, size_t *len,
-                            rw_error_t **err)
+static int read_config_file(const char *path, size_t max, char **buf, size_t *len, rw_error_t **err)
 {
     cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
@@ -156,8 +155,8 @@ static int load_keys(rq_t *q)
             char *buf = NULL;
             int rr = read_config_file(k->path, KEY_FILE_MAX, &buf, &len, &e);
             if (rr < 0) {
-                if (!q->key_error && asprintf(&q->key_error, "key file %s: %s", k->path,
-                                              e ? e->msg : "cannot read") < 0)
+                if (!q->key_error &&
+                    asprintf(&q->key_error, "key file %s", e ? e->msg : k->path) < 0)
                     q->key_error = NULL;
                 rw_error_free(e);
                 if (rr == -ENOMEM)
@@ -305,10 +304,11 @@ static int gather_signatures(evalctx_t *c, nev_t *n, rw_error_t **err)
     cleanup_free char *dir = NULL;
     r = rw_trust_lookaside_dir(url, &dir);
     if (r == -EPROTONOSUPPORT) {
-        if (asprintf(&n->lookaside_note, "lookaside %s was not read: only file:// lookasides "
-                                         "are in reach at container start; keep the image's "
-                                         "signatures in storage (podman pull stores them) or "
-                                         "mirror them to a file:// lookaside",
+        if (asprintf(&n->lookaside_note,
+                     "lookaside %s was not read: only file:// lookasides "
+                     "are in reach at container start; keep the image's "
+                     "signatures in storage (podman pull stores them) or "
+                     "mirror them to a file:// lookaside",
                      url) < 0)
             n->lookaside_note = NULL;
         return 0;
@@ -450,9 +450,9 @@ static char *clip(const char *s)
 static json_t *sig_json(size_t idx, const rw_trust_sigslot_t *sl, const char *result,
                         const char *reason)
 {
-    const char *fmt = sl->decode_error                         ? "invalid"
+    const char *fmt = sl->decode_error                        ? "invalid"
                       : sl->sig.format == RW_TRUST_SIG_SIMPLE ? "simple-signing"
-                                                               : "sigstore";
+                                                              : "sigstore";
     cleanup_free char *r = clip(reason);
     return json_pack("{s:I,s:s,s:s,s:s,s:s}", "index", (json_int_t)idx + 1, "origin", sl->origin,
                      "format", fmt, "result", result, "reason", r ? r : "");
@@ -471,8 +471,10 @@ static char *check_payload(const evalctx_t *c, const nev_t *n, const rq_t *q, co
     const char *md = c->s->manifest_digest;
     char idbuf[300];
     if (!md) {
-        if (asprintf(&out, "the image's manifest is unknown, so the signed digest %.100s cannot "
-                           "be matched", p.digest) < 0)
+        if (asprintf(&out,
+                     "the image's manifest is unknown, so the signed digest %.100s cannot "
+                     "be matched",
+                     p.digest) < 0)
             out = NULL;
     } else if (strcmp(p.digest, md) != 0) {
         if (asprintf(&out, "Signature for digest %.100s does not match (the manifest is %s)",
@@ -592,13 +594,13 @@ static json_t *finish_req(const evalctx_t *c, const nev_t *n, const rq_t *q, boo
                     snprintf(signer, sizeof(signer), "%zu of %s",
                              (size_t)strtoul(j->key, NULL, 10) + 1,
                              keys_desc(r, kbuf, sizeof(kbuf)));
-                    why = check_payload(c, n, q, sl->sig.payload, sl->sig.payload_len, true,
-                                        signer, &ok_why);
+                    why = check_payload(c, n, q, sl->sig.payload, sl->sig.payload_len, true, signer,
+                                        &ok_why);
                 }
             }
             if (!why) {
-                json_array_append_new(sigs, sig_json(i, sl, "accepted",
-                                                     ok_why ? ok_why : "accepted"));
+                json_array_append_new(sigs,
+                                      sig_json(i, sl, "accepted", ok_why ? ok_why : "accepted"));
                 *allowed = true;
                 continue;
             }
@@ -628,8 +630,9 @@ static json_t *finish_req(const evalctx_t *c, const nev_t *n, const rq_t *q, boo
                                       : "rekor verification is not supported by runwarden");
         } else if (considered == 0) {
             if (other_format || other_mime) {
-                if (asprintf(&reason, "A signature was required, but no signature exists (%zu "
-                                      "%s signatures, %zu sigstore non-signature attachments)",
+                if (asprintf(&reason,
+                             "A signature was required, but no signature exists (%zu "
+                             "%s signatures, %zu sigstore non-signature attachments)",
                              other_format, gpg ? "sigstore" : "non-sigstore", other_mime) < 0)
                     reason = NULL;
             } else {
@@ -667,9 +670,9 @@ static json_t *finish_req(const evalctx_t *c, const nev_t *n, const rq_t *q, boo
     if (r->key_field)
         json_object_set_new(o, "keys", json_string(keys_desc(r, kbuf, sizeof(kbuf))));
     if (needs_signatures(r)) {
-        json_object_set_new(o, "signedIdentity",
-                            json_string(rw_trust_identity_describe(&r->identity, ibuf,
-                                                                   sizeof(ibuf))));
+        json_object_set_new(
+            o, "signedIdentity",
+            json_string(rw_trust_identity_describe(&r->identity, ibuf, sizeof(ibuf))));
         json_object_set_new(o, "signatures", sigs);
     } else {
         json_decref(sigs);
@@ -740,9 +743,10 @@ static json_t *finish_name(const evalctx_t *c, const nev_t *n, bool *allowed)
     }
     json_object_set_new(o, "requirements", reqs);
     json_object_set_new(o, "verdict", json_string(*allowed ? "accepted" : "rejected"));
-    json_object_set_new(o, "reason", json_string(*allowed ? "every requirement accepted the "
-                                                            "image"
-                                                          : fail_reason));
+    json_object_set_new(o, "reason",
+                        json_string(*allowed ? "every requirement accepted the "
+                                               "image"
+                                             : fail_reason));
     if (n->lookaside_note)
         json_object_set_new(o, "lookasideNote", json_string(n->lookaside_note));
     return o;
@@ -778,11 +782,11 @@ static json_t *finish(const evalctx_t *c)
     json_object_set_new(rep, "policy", json_string(c->policy->file));
     json_object_set_new(rep, "image", rw_trust_subject_json(c->s));
     if (first_bad) {
-        json_object_set(rep, "failed", json_pack("{s:O,s:O}", "name",
-                                                 json_object_get(first_bad, "name"), "scope",
-                                                 json_object_get(first_bad, "scopeLabel")
-                                                     ? json_object_get(first_bad, "scopeLabel")
-                                                     : json_null()));
+        json_object_set(rep, "failed",
+                        json_pack("{s:O,s:O}", "name", json_object_get(first_bad, "name"), "scope",
+                                  json_object_get(first_bad, "scopeLabel")
+                                      ? json_object_get(first_bad, "scopeLabel")
+                                      : json_null()));
         json_decref(json_object_get(rep, "failed"));
     }
     json_object_set_new(rep, "reason", json_string(reason ? reason : "accepted"));
@@ -856,10 +860,11 @@ int rw_trust_evaluate(const rw_trust_opts_t *o, rw_trust_subject_t *s, json_t **
     }
     if (cfd >= 0 && !o->no_cache_write)
         rw_trust_cache_put(cfd, "v-", key, rep, o->cfg->cache_ttl);
-    json_object_set_new(rep, "cache", json_string(!need_crypto             ? "not needed"
-                                                  : o->no_cache || !o->cfg->cache_dir ? "off"
-                                                  : cfd < 0                ? "unusable"
-                                                                           : "miss"));
+    json_object_set_new(rep, "cache",
+                        json_string(!need_crypto                        ? "not needed"
+                                    : o->no_cache || !o->cfg->cache_dir ? "off"
+                                    : cfd < 0                           ? "unusable"
+                                                                        : "miss"));
     if (need_crypto && cfd < 0 && why && !o->no_cache && o->cfg->cache_dir)
         json_object_set_new(rep, "cacheProblem", json_string(why));
     *ret_report = rep;
@@ -878,8 +883,7 @@ char *rw_trust_report_summary(const json_t *rep)
     const char *scope = json_string_value(json_object_get(failed, "scope"));
     char *s = NULL;
     if (asprintf(&s, "policy %s scope %s: %s", json_string_value(json_object_get(rep, "policy")),
-                 scope ? scope : "default",
-                 json_string_value(json_object_get(rep, "reason"))) < 0)
+                 scope ? scope : "default", json_string_value(json_object_get(rep, "reason"))) < 0)
         return NULL;
     return s;
 }

@@ -90,8 +90,8 @@ static int storage_defaults(const rw_trust_config_t *cfg, char **ret_root, char 
 /* The first driver whose <driver>-images directory exists. */
 static char *probe_driver(const char *root)
 {
-    static const char *const drivers[] = {"overlay", "vfs", "btrfs", "zfs", "devmapper",
-                                          "aufs", NULL};
+    static const char *const drivers[] = {"overlay",   "vfs",  "btrfs", "zfs",
+                                          "devmapper", "aufs", NULL};
     for (const char *const *d = drivers; *d; d++) {
         char p[4096];
         struct stat st;
@@ -141,10 +141,11 @@ static void image_index_key(const char *root, const char *driver, const char *id
     rw_sha256_t c;
     rw_sha256_init(&c);
     char meta[256];
-    int n = snprintf(meta, sizeof(meta), "rw-image-index-v1|%s|%s|%llu|%llu|%lld|%lld.%09ld|%lld.%09ld",
-                     driver, id, (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-                     (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-                     (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+    int n =
+        snprintf(meta, sizeof(meta), "rw-image-index-v1|%s|%s|%llu|%llu|%lld|%lld.%09ld|%lld.%09ld",
+                 driver, id, (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+                 (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+                 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
     rw_sha256_update(&c, root, strlen(root) + 1);
     rw_sha256_update(&c, meta, (size_t)(n > 0 ? n : 0));
     rw_sha256_final(&c, out);
@@ -212,7 +213,8 @@ static int load_image(const rw_trust_opts_t *o, int rootfd, rw_trust_subject_t *
     if (cfd >= 0 && !o->no_cache_write) {
         cleanup_json json_t *j = rw_trust_image_rec_to_json(&s->image);
         if (j)
-            rw_trust_cache_put(cfd, "i-", key, j, o->cfg->cache_ttl > 0 ? o->cfg->cache_ttl : 86400);
+            rw_trust_cache_put(cfd, "i-", key, j,
+                               o->cfg->cache_ttl > 0 ? o->cfg->cache_ttl : 86400);
     }
     return 0;
 }
@@ -291,7 +293,8 @@ static int find_container(int rootfd, const char *root, const char *driver, cons
     for (size_t i = 0; i < RW_ARRAY_SIZE(files); i++) {
         cleanup_free char *buf = NULL;
         size_t len = 0;
-        int r = read_store_file(rootfd, root, driver, "containers", files[i], &buf, &len, NULL, err);
+        int r =
+            read_store_file(rootfd, root, driver, "containers", files[i], &buf, &len, NULL, err);
         if (r == -ENOENT)
             continue;
         if (r < 0)
@@ -313,8 +316,9 @@ static int from_store(const rw_trust_opts_t *o, rw_trust_subject_t *s, bool *fou
     *found = false;
     cleanup_close int rootfd = open(s->graphroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
-        return errno == ENOENT ? 0 : rw_error_setsys(err, errno, "graph root %s: cannot open",
-                                                      s->graphroot);
+        return errno == ENOENT
+                   ? 0
+                   : rw_error_setsys(err, errno, "graph root %s: cannot open", s->graphroot);
     rw_trust_container_rec_t rec = {0};
     bool exists = false;
     int r = find_container(rootfd, s->graphroot, s->driver, s->container_id, &rec, &exists, err);
@@ -325,8 +329,10 @@ static int from_store(const rw_trust_opts_t *o, rw_trust_subject_t *s, bool *fou
     s->requested = TAKE_PTR(rec.image_name);
     if (!rec.image[0]) {
         rw_trust_container_rec_clear(&rec);
-        return set_unknown(s, "container %.12s was not created from an image (a rootfs "
-                              "container)", s->container_id);
+        return set_unknown(s,
+                           "container %.12s was not created from an image (a rootfs "
+                           "container)",
+                           s->container_id);
     }
     char image_id[65];
     snprintf(image_id, sizeof(image_id), "%s", rec.image);
@@ -447,8 +453,9 @@ static int store_for_cli(const rw_trust_opts_t *o, const char *graphroot, const 
     else
         out->driver = probe_driver(out->graphroot);
     if (!out->driver)
-        return rw_error_set(err, ENOENT, "%s: no containers/storage driver directory "
-                                         "(<driver>-images) here; pass --driver",
+        return rw_error_set(err, ENOENT,
+                            "%s: no containers/storage driver directory "
+                            "(<driver>-images) here; pass --driver",
                             out->graphroot);
     return 0;
 }
@@ -464,8 +471,10 @@ int rw_trust_identify_store_container(const rw_trust_opts_t *o, const char *grap
     if (!(out->container_id = strdup(container_id)))
         return -ENOMEM;
     if (!rw_trust_is_hex_id(container_id, strlen(container_id)))
-        return rw_error_set(err, EINVAL, "%s: a container ID is 64 hexadecimal characters "
-                                         "(podman ps --no-trunc)", container_id);
+        return rw_error_set(err, EINVAL,
+                            "%s: a container ID is 64 hexadecimal characters "
+                            "(podman ps --no-trunc)",
+                            container_id);
     bool found = false;
     if ((r = from_store(o, out, &found, err)) < 0)
         return r;

@@ -70,8 +70,8 @@ void rw_trust_payload_clear(rw_trust_payload_t *p)
     memset(p, 0, sizeof(*p));
 }
 
-int rw_trust_payload_parse(const uint8_t *buf, size_t len, bool sigstore,
-                           rw_trust_payload_t *out, char **why)
+int rw_trust_payload_parse(const uint8_t *buf, size_t len, bool sigstore, rw_trust_payload_t *out,
+                           char **why)
 {
     memset(out, 0, sizeof(*out));
     json_error_t je;
@@ -128,11 +128,11 @@ int rw_trust_payload_parse(const uint8_t *buf, size_t len, bool sigstore,
     }
     json_t *img = json_object_get(crit, "image"), *id = json_object_get(crit, "identity");
     if ((r = exact(img, "payload.critical.image", ik, why)) < 0 ||
-        (r = str_of(img, "docker-manifest-digest", "payload.critical.image", &out->digest,
-                    why)) < 0 ||
+        (r = str_of(img, "docker-manifest-digest", "payload.critical.image", &out->digest, why)) <
+            0 ||
         (r = exact(id, "payload.critical.identity", dk, why)) < 0 ||
-        (r = str_of(id, "docker-reference", "payload.critical.identity", &out->docker_ref,
-                    why)) < 0) {
+        (r = str_of(id, "docker-reference", "payload.critical.identity", &out->docker_ref, why)) <
+            0) {
         rw_trust_payload_clear(out);
         return r;
     }
@@ -154,8 +154,7 @@ void rw_trust_sig_clear(rw_trust_sig_t *s)
     memset(s, 0, sizeof(*s));
 }
 
-static int decode_sigstore_json(const uint8_t *chunk, size_t len, rw_trust_sig_t *out,
-                                char **why)
+static int decode_sigstore_json(const uint8_t *chunk, size_t len, rw_trust_sig_t *out, char **why)
 {
     json_error_t je;
     cleanup_json json_t *o = json_loadb((const char *)chunk, len, JSON_REJECT_DUPLICATES, &je);
@@ -240,8 +239,7 @@ int rw_trust_sig_decode(const uint8_t *blob, size_t len, rw_trust_sig_t *out, ch
         size_t flen = (size_t)(nl - blob - 1);
         for (size_t i = 0; i < flen; i++)
             if (blob[1 + i] < 32 || blob[1 + i] >= 0x7F)
-                return why_set(why, "invalid signature format, non-ASCII byte 0x%02x",
-                               blob[1 + i]);
+                return why_set(why, "invalid signature format, non-ASCII byte 0x%02x", blob[1 + i]);
         const uint8_t *chunk = nl + 1;
         size_t clen = len - (size_t)(chunk - blob);
         if (flen == 14 && memcmp(blob + 1, "simple-signing", 14) == 0) {
@@ -260,7 +258,6 @@ int rw_trust_sig_decode(const uint8_t *blob, size_t len, rw_trust_sig_t *out, ch
                        (const char *)blob + 1);
     }
     default:
-        return why_set(why, "unrecognized signature format, starting with binary 0x%02x",
-                       blob[0]);
+        return why_set(why, "unrecognized signature format, starting with binary 0x%02x", blob[0]);
     }
 }

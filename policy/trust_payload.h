@@ -22,8 +22,8 @@ typedef struct rw_trust_payload {
 
 /* Parses a payload; sigstore selects the cosign type and allows "optional": null. On
  * failure returns -EINVAL and a malloc'ed reason in *why. */
-int rw_trust_payload_parse(const uint8_t *buf, size_t len, bool sigstore,
-                           rw_trust_payload_t *out, char **why);
+int rw_trust_payload_parse(const uint8_t *buf, size_t len, bool sigstore, rw_trust_payload_t *out,
+                           char **why);
 void rw_trust_payload_clear(rw_trust_payload_t *p);
 
 typedef enum rw_trust_sig_format {
@@ -37,10 +37,10 @@ typedef struct rw_trust_sig {
     const uint8_t *pgp;
     size_t pgp_len;
     /* sigstore */
-    char *mime;          /* NULL when absent */
-    uint8_t *payload;    /* decoded */
+    char *mime;       /* NULL when absent */
+    uint8_t *payload; /* decoded */
     size_t payload_len;
-    char *sig_b64;       /* annotation dev.cosignproject.cosign/signature; NULL if absent */
+    char *sig_b64; /* annotation dev.cosignproject.cosign/signature; NULL if absent */
 } rw_trust_sig_t;
 
 /* Decodes a signature blob as stored (internal/signature FromBlob). The sig keeps pointers

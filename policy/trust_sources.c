@@ -54,8 +54,7 @@ static int add_sig(rw_trust_sigs_t *s, const char *origin, const uint8_t *blob, 
     return 0;
 }
 
-int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out,
-                               rw_error_t **err)
+int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out, rw_error_t **err)
 {
     if (s->source != RW_TRUST_SRC_STORAGE || !s->have_image)
         return 0;
@@ -84,8 +83,10 @@ int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out,
     rw_error_t *e = NULL;
     int r = rw_file_read_at(dfd, fn, RW_TRUST_SIGNATURES_MAX, &buf, &len, NULL, &e);
     if (r < 0) {
-        rw_error_set(err, -r, "image %.12s: big data \"%s\": %s (the image metadata lists %zu "
-                              "signatures)", s->image.id, key, e ? e->msg : "cannot read", n);
+        rw_error_set(err, -r,
+                     "image %.12s: big data \"%s\": %s (the image metadata lists %zu "
+                     "signatures)",
+                     s->image.id, key, e ? e->msg : "cannot read", n);
         rw_error_free(e);
         return r;
     }
@@ -94,8 +95,7 @@ int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out,
     const char *why = NULL;
     r = rw_trust_split_signatures(len, sizes, n, &off, &why);
     if (r < 0)
-        return rw_error_set(err, EINVAL, "image %.12s: big data \"%s\": %s", s->image.id, key,
-                            why);
+        return rw_error_set(err, EINVAL, "image %.12s: big data \"%s\": %s", s->image.id, key, why);
     for (size_t i = 0; i < n; i++)
         if ((r = add_sig(out, "storage", (const uint8_t *)buf + off[i], sizes[i])) < 0)
             return r;

@@ -12,7 +12,7 @@
 #define RW_TRUST_LOOKASIDE_MAX 128 /* maxLookasideSignatures */
 
 typedef struct rw_trust_sigslot {
-    char *origin;       /* "storage" or the lookaside file */
+    char *origin; /* "storage" or the lookaside file */
     uint8_t *blob;
     size_t len;
     rw_trust_sig_t sig; /* decoded; valid when decode_error is NULL */
@@ -27,8 +27,7 @@ typedef struct rw_trust_sigs {
 void rw_trust_sigs_clear(rw_trust_sigs_t *s);
 /* The signatures stored with the image ("signatures" split by metadata sizes, or
  * "signature-<hex>" of the manifest digest). Damaged data is an error. */
-int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out,
-                               rw_error_t **err);
+int rw_trust_sigs_from_storage(rw_trust_subject_t *s, rw_trust_sigs_t *out, rw_error_t **err);
 /* <dir>/<repo_path>@<algo>=<hex>/signature-N for N = 1.. until the first missing one. */
 int rw_trust_sigs_from_lookaside(const char *dir, const char *repo_path,
                                  const char *manifest_digest, rw_trust_sigs_t *out,

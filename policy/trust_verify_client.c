@@ -223,8 +223,9 @@ int rw_trust_verify_run(const char *helper, rw_trust_vring_t *rings, size_t n_ri
                         rw_trust_vjob_t *jobs, size_t n_jobs, rw_error_t **err)
 {
     if (!executable(helper))
-        return rw_error_set(err, ENOEXEC, "the signature verifier %s is missing or not "
-                                          "executable (install runwarden-trust-verify)",
+        return rw_error_set(err, ENOEXEC,
+                            "the signature verifier %s is missing or not "
+                            "executable (install runwarden-trust-verify)",
                             helper);
     cleanup_free char *req = build_request(rings, n_rings, jobs, n_jobs);
     if (!req)

@@ -31,7 +31,7 @@ typedef struct rw_trust_vjob {
     size_t payload_len;
     /* results */
     bool ok;
-    char *key;          /* primary fingerprint (gpg) or key index (sigstore) */
+    char *key;               /* primary fingerprint (gpg) or key index (sigstore) */
     uint8_t *signed_payload; /* gpg: the literal data that was signed */
     size_t signed_payload_len;
     char *error;

@@ -32,9 +32,8 @@ int rw_gpg_keyring_new(const struct rw_blob *keys, size_t n, rw_gpg_keyring_t **
         rnp_input_t in = NULL;
         if (rnp_input_from_memory(&in, keys[i].data, keys[i].len, false) != RNP_SUCCESS)
             continue;
-        rnp_result_t r = rnp_import_keys(k->ffi, in,
-                                         RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_PERMISSIVE,
-                                         NULL);
+        rnp_result_t r =
+            rnp_import_keys(k->ffi, in, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_PERMISSIVE, NULL);
         rnp_input_destroy(in);
         (void)r; /* a blob without keys simply adds none, as with gpgme */
     }
@@ -101,8 +100,8 @@ int rw_gpg_verify(rw_gpg_keyring_t *k, const uint8_t *sig, size_t len, char **re
     rnp_op_verify_get_signature_count(op, &count);
     if (count != 1) {
         if (count == 0)
-            *ret_error = errorf("not a valid OpenPGP signed message (%s)",
-                                rnp_result_to_string(exec));
+            *ret_error =
+                errorf("not a valid OpenPGP signed message (%s)", rnp_result_to_string(exec));
         else
             *ret_error = errorf("unexpected OpenPGP signature count (%s)", "more than one");
         goto out;

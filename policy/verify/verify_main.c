@@ -195,8 +195,8 @@ int main(int argc, char **argv)
             error = strdup("malformed job payload");
         } else {
             size_t idx = 0;
-            if (rw_sigstore_verify(kr[ki].sig, payload.data, payload.len, sig.data, sig.len,
-                                   &idx, &error) == 0) {
+            if (rw_sigstore_verify(kr[ki].sig, payload.data, payload.len, sig.data, sig.len, &idx,
+                                   &error) == 0) {
                 char id[32];
                 snprintf(id, sizeof(id), "%zu", idx);
                 res = json_pack("{s:b,s:s}", "ok", 1, "key", id);

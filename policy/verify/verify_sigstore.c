@@ -66,8 +66,10 @@ int rw_sigstore_keys_new(const struct rw_blob *keys, size_t n, rw_sigstore_keys_
         EVP_PKEY *pk = load_pem(&keys[i]);
         if (!pk) {
             ERR_clear_error();
-            if (asprintf(ret_error, "key %zu is not a PEM public key (PUBLIC KEY or RSA PUBLIC "
-                                    "KEY)", i + 1) < 0)
+            if (asprintf(ret_error,
+                         "key %zu is not a PEM public key (PUBLIC KEY or RSA PUBLIC "
+                         "KEY)",
+                         i + 1) < 0)
                 *ret_error = NULL;
             json_decref(ids);
             rw_sigstore_keys_free(k);

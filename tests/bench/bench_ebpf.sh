@@ -26,6 +26,11 @@ T=$RW_TMP
 PORT=$(rw_ebpf_port)
 rw_ebpf_listen "$PORT" 7200
 
+# Per-program cost, independent of how busy the host is: the kernel's BPF run-time stats.
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null || true
+rw_on_exit "sysctl -qw kernel.bpf_stats_enabled=$STATS_WAS"
+
 B=$T/b
 rw_make_bundle "$B" /bin/sh -c "probe_ebpf connects 127.0.0.1 $PORT $CONNECTS; probe_ebpf execs $EXECS /bin/true"
 rw_bundle_host_net "$B"
@@ -77,6 +82,31 @@ printf '  %-10s %11.1f us %11.1f us %8s\n' exec "$(awk -v v="$exe_off" -v n="$EX
 awk -v r="$rc" 'BEGIN {exit !(r <= 1.05)}' && rw_pass "connect ratio $rc <= 1.05" || rw_fail "connect ratio $rc > 1.05"
 awk -v r="$re" 'BEGIN {exit !(r <= 1.05)}' && rw_pass "exec ratio $re <= 1.05" || rw_fail "exec ratio $re > 1.05"
 
+# prog_cost NAME: "runs ns/run" of a pinned program of this benchmark's pin directory.
+prog_cost() {
+	local id
+	if [ -e "$RW_EBPF_PIN/$1" ]; then
+		id=$(bpftool prog show pinned "$RW_EBPF_PIN/$1" -j | jq .id)
+	else
+		id=$(bpftool link show pinned "$RW_EBPF_PIN/$2" -j | jq .prog_id)
+	fi
+	bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(if (.run_cnt // 0) > 0 then ((.run_time_ns / .run_cnt) | floor) else 0 end)"'
+}
+echo "  BPF run time per call (kernel.bpf_stats_enabled), over the runs with hooks:"
+for p in rw_connect4:- rw_sock_create:- rw_exec:exec_link rw_dev:- rw_cap_capable:cap_link; do
+	set -- $(prog_cost "${p%%:*}" "${p#*:}")
+	printf '    %-16s %10s runs %6s ns/run\n' "${p%%:*}" "$1" "$2"
+	[ "${p%%:*}" != rw_connect4 ] || CONNECT_NS=$2
+	[ "${p%%:*}" != rw_exec ] || EXEC_NS=$2
+	[ "${p%%:*}" != rw_sock_create ] || SOCK_NS=$2
+done
+CONNECT_NS=$((CONNECT_NS + SOCK_NS)) # socket() and connect() each run a program
+printf '  hook cost per operation: connect %s ns of %.0f ns (%.2f%%), exec %s ns of %.0f ns (%.3f%%)\n' \
+	"$CONNECT_NS" "$(awk -v v="$con_off" -v n="$CONNECTS" 'BEGIN {print v/n}')" \
+	"$(awk -v a="$CONNECT_NS" -v v="$con_off" -v n="$CONNECTS" 'BEGIN {print 100*a/(v/n)}')" \
+	"$EXEC_NS" "$(awk -v v="$exe_off" -v n="$EXECS" 'BEGIN {print v/n}')" \
+	"$(awk -v a="$EXEC_NS" -v v="$exe_off" -v n="$EXECS" 'BEGIN {print 100*a/(v/n)}')"
+
 echo "== 2. container start (runc run /bin/true), $STARTS each"
 S=$T/s
 rw_make_bundle "$S" /bin/true
@@ -106,7 +136,8 @@ rw_on_exit "kill $FOLLOW 2>/dev/null || true"
 sleep 1
 # lost_run NAME COUNT CMD...: one container running CMD; prints the rate and the loss.
 lost_run() {
-	local name=$1 count=$2 L=$T/l-$name sum ns
+	local name=$1 count=$2 sum ns L
+	L=$T/l-${name// /-}
 	shift 2
 	rw_make_bundle "$L" "$@"
 	rw_bundle_host_net "$L"

@@ -57,7 +57,8 @@ static void write_images(const char *sigmeta)
 {
     char buf[4096];
     snprintf(buf, sizeof(buf),
-             "[{\"id\":\"" IMG "\",\"names\":[\"example.com/signed/app:1\",\"localhost/app:latest\"],"
+             "[{\"id\":\"" IMG
+             "\",\"names\":[\"example.com/signed/app:1\",\"localhost/app:latest\"],"
              "\"metadata\":\"%s\",\"big-data-names\":[\"manifest\",\"signatures\"]},"
              "{\"id\":\"" IMG2 "\",\"big-data-names\":[\"manifest\"]}]",
              sigmeta);
@@ -100,8 +101,8 @@ static rw_trust_config_t *config(const char *policy_json, bool cache)
     snprintf(regd, sizeof(regd), "%s/regd", dir);
     snprintf(cdir, sizeof(cdir), "%s/cache", dir);
     puts_("policy.json", policy_json);
-    json_t *sec = json_pack("{s:s,s:s,s:s,s:s}", "policy", path, "registriesD", regd,
-                            "storageConf", "/nonexistent/storage.conf", "cacheDir", cdir);
+    json_t *sec = json_pack("{s:s,s:s,s:s,s:s}", "policy", path, "registriesD", regd, "storageConf",
+                            "/nonexistent/storage.conf", "cacheDir", cdir);
     if (!cache)
         json_object_set_new(sec, "cacheDir", json_null());
     rw_trust_config_t *c = NULL;
@@ -423,9 +424,12 @@ static void test_runroot_bundle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scopes_and_names),  cmocka_unit_test(test_signature_requirements),
-        cmocka_unit_test(test_remote_lookaside_note), cmocka_unit_test(test_damaged_storage),
-        cmocka_unit_test(test_cache),             cmocka_unit_test(test_identification),
+        cmocka_unit_test(test_scopes_and_names),
+        cmocka_unit_test(test_signature_requirements),
+        cmocka_unit_test(test_remote_lookaside_note),
+        cmocka_unit_test(test_damaged_storage),
+        cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_identification),
         cmocka_unit_test(test_runroot_bundle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -172,8 +172,8 @@ static void test_match_repo_digest_or_exact(void **state)
             check(&prm, repository_table[i].b, repository_table[i].a, false);
         }
     /* ... and the asymmetric cases. */
-    for (size_t i = 0; i < sizeof(repo_digest_or_exact_table) / sizeof(repo_digest_or_exact_table[0]);
-         i++) {
+    for (size_t i = 0;
+         i < sizeof(repo_digest_or_exact_table) / sizeof(repo_digest_or_exact_table[0]); i++) {
         assert_int_not_equal(match_str(&prm, repo_digest_or_exact_table[i].a, "busybox:x"), -1);
         check(&prm, repo_digest_or_exact_table[i].a, repo_digest_or_exact_table[i].b,
               repo_digest_or_exact_table[i].result);
@@ -186,8 +186,10 @@ static void test_exact_reference_and_repository(void **state)
     rw_trust_ref_t any = {0};
     assert_int_equal(rw_trust_ref_parse_normalized("unrelated:1", &any, NULL), 0);
     for (size_t i = 0; i < sizeof(exact_table) / sizeof(exact_table[0]); i++) {
-        rw_trust_prm_t a = {.kind = RW_TRUST_PRM_EXACT_REFERENCE, .value = (char *)exact_table[i].a};
-        rw_trust_prm_t b = {.kind = RW_TRUST_PRM_EXACT_REFERENCE, .value = (char *)exact_table[i].b};
+        rw_trust_prm_t a = {.kind = RW_TRUST_PRM_EXACT_REFERENCE,
+                            .value = (char *)exact_table[i].a};
+        rw_trust_prm_t b = {.kind = RW_TRUST_PRM_EXACT_REFERENCE,
+                            .value = (char *)exact_table[i].b};
         if (rw_trust_identity_matches(&a, &any, exact_table[i].b) != exact_table[i].result ||
             rw_trust_identity_matches(&b, &any, exact_table[i].a) != exact_table[i].result)
             fail_msg("exactReference %s vs %s", exact_table[i].a, exact_table[i].b);
@@ -197,8 +199,10 @@ static void test_exact_reference_and_repository(void **state)
                             .value = (char *)repository_table[i].a};
         rw_trust_prm_t b = {.kind = RW_TRUST_PRM_EXACT_REPOSITORY,
                             .value = (char *)repository_table[i].b};
-        if (rw_trust_identity_matches(&a, &any, repository_table[i].b) != repository_table[i].result ||
-            rw_trust_identity_matches(&b, &any, repository_table[i].a) != repository_table[i].result)
+        if (rw_trust_identity_matches(&a, &any, repository_table[i].b) !=
+                repository_table[i].result ||
+            rw_trust_identity_matches(&b, &any, repository_table[i].a) !=
+                repository_table[i].result)
             fail_msg("exactRepository %s vs %s", repository_table[i].a, repository_table[i].b);
     }
     /* exactReference ignores the image entirely, even a missing one */
@@ -266,21 +270,26 @@ static void test_remap_prefix_match(void **state)
 static const struct {
     const char *prefix, *signed_prefix, *ref, *expected; /* expected NULL: error */
 } rewrite_table[] = {
-    {"mirror.example", "vendor.example", "mirror.example/ns/image:tag", "vendor.example/ns/image:tag"},
-    {"mirror.example", "vendor.example", "different.com/ns/image:tag", "different.com/ns/image:tag"},
+    {"mirror.example", "vendor.example", "mirror.example/ns/image:tag",
+     "vendor.example/ns/image:tag"},
+    {"mirror.example", "vendor.example", "different.com/ns/image:tag",
+     "different.com/ns/image:tag"},
     {"mirror.example/ns", "vendor.example/vendor-ns", "mirror.example/different-ns/image:tag",
      "mirror.example/different-ns/image:tag"},
     {"docker.io", "not-docker-signed.example/ns", "busybox",
      "not-docker-signed.example/ns/library/busybox"},
-    {"mirror.example", "vendor.example", "mirror.example/ns/image:tag", "vendor.example/ns/image:tag"},
+    {"mirror.example", "vendor.example", "mirror.example/ns/image:tag",
+     "vendor.example/ns/image:tag"},
     {"example.com/mirror", "example.com/vendor", "example.com/mirror/image:tag",
      "example.com/vendor/image:tag"},
     {"example.com/ns/mirror", "example.com/ns/vendor", "example.com/ns/mirror:tag",
      "example.com/ns/vendor:tag"},
     {"mirror.example", "vendor.example", "prefixmirror.example/ns/image:tag",
      "prefixmirror.example/ns/image:tag"},
-    {"docker.io", "not-docker-signed.example", "busybox", "not-docker-signed.example/library/busybox"},
-    {"docker.io/library", "not-docker-signed.example/ns", "busybox", "not-docker-signed.example/ns/busybox"},
+    {"docker.io", "not-docker-signed.example", "busybox",
+     "not-docker-signed.example/library/busybox"},
+    {"docker.io/library", "not-docker-signed.example/ns", "busybox",
+     "not-docker-signed.example/ns/busybox"},
     {"docker.io/library/busybox", "not-docker-signed.example/ns/notbusybox", "busybox",
      "not-docker-signed.example/ns/notbusybox"},
     {"mirror.example", "vendor.example", "mirror.example/image", "vendor.example/image"},
@@ -321,11 +330,14 @@ static const struct {
     bool result;
 } remap_match_table[] = {
     {"does-not-match.com", "does-not-match.rewritten", "busybox:latest", "busybox:latest", true},
-    {"does-not-match.com", "does-not-match.rewritten", "busybox:latest", "notbusybox:latest", false},
+    {"does-not-match.com", "does-not-match.rewritten", "busybox:latest", "notbusybox:latest",
+     false},
     {"mirror.example", "public.com", "mirror.example/busybox:1", "public.com/busybox:1", true},
     {"mirror.example", "public.com", "mirror.example/busybox:1", "public.com/busybox:not1", false},
-    {"mirror.example", "docker.io/library", "mirror.example/busybox:latest", "busybox:latest", true},
-    {"mirror.example", "docker.io/library", "mirror.example/alpine:latest", "busybox:latest", false},
+    {"mirror.example", "docker.io/library", "mirror.example/busybox:latest", "busybox:latest",
+     true},
+    {"mirror.example", "docker.io/library", "mirror.example/alpine:latest", "busybox:latest",
+     false},
     {"docker.io/library", "original.com", "copied:latest", "original.com/copied:latest", true},
     {"docker.io/library", "original.com", "copied:latest", "original.com/ns/copied:latest", false},
     {"busybox", "example.com/busybox", "busybox:latest", "example.com/busybox:latest", false},
@@ -348,15 +360,15 @@ static void test_remap_matches(void **state)
                      remap_match_table[i].signed_prefix, remap_match_table[i].image,
                      remap_match_table[i].sig, r);
     }
-    rw_trust_prm_t prm = {.kind = RW_TRUST_PRM_REMAP_IDENTITY, .value = "docker.io",
-                          .signed_prefix = "docker.io"};
+    rw_trust_prm_t prm = {
+        .kind = RW_TRUST_PRM_REMAP_IDENTITY, .value = "docker.io", .signed_prefix = "docker.io"};
     assert_false(rw_trust_identity_matches(&prm, NULL, ""));
     /* Without a rewrite, remapIdentity is matchRepoDigestOrExact. */
     rw_trust_prm_t never = {.kind = RW_TRUST_PRM_REMAP_IDENTITY,
                             .value = "never-causes-a-rewrite.example",
                             .signed_prefix = "never-causes-a-rewrite.example"};
-    for (size_t i = 0; i < sizeof(repo_digest_or_exact_table) / sizeof(repo_digest_or_exact_table[0]);
-         i++)
+    for (size_t i = 0;
+         i < sizeof(repo_digest_or_exact_table) / sizeof(repo_digest_or_exact_table[0]); i++)
         check(&never, repo_digest_or_exact_table[i].a, repo_digest_or_exact_table[i].b,
               repo_digest_or_exact_table[i].result);
 }
@@ -364,10 +376,12 @@ static void test_remap_matches(void **state)
 static void test_remap_prefix_validation(void **state)
 {
     (void)state;
-    static const char *const ok[] = {"example.com", "example.com:5000", "docker.io/library",
-                                     "mirror.example/ns/image", "localhost:5000/x", NULL};
-    static const char *const bad[] = {"", "UPPER/Case", "example.com/", "example.com//x",
-                                      "example.com:port", "-bad.com", "a b", NULL};
+    static const char *const ok[] = {"example.com",       "example.com:5000",
+                                     "docker.io/library", "mirror.example/ns/image",
+                                     "localhost:5000/x",  NULL};
+    static const char *const bad[] = {
+        "",    "UPPER/Case", "example.com/", "example.com//x", "example.com:port", "-bad.com",
+        "a b", NULL};
     for (const char *const *p = ok; *p; p++)
         if (!rw_trust_remap_prefix_valid(*p))
             fail_msg("%s should be a valid prefix", *p);

@@ -51,8 +51,9 @@ static void test_docker_refs(void **state)
         {"foo:5000/Bar", NULL, NULL, NULL},
         {HEX64, NULL, NULL, NULL},
         {"busybox@sha256:0123", NULL, NULL, NULL},
-        {"busybox@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", NULL,
-         NULL, NULL},
+        {"busybox@sha256:"
+         "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+         NULL, NULL, NULL},
         {"busybox@md5:0123456789abcdef0123456789abcdef", NULL, NULL, NULL},
         {"busybox:", NULL, NULL, NULL},
         {"busybox:-x", NULL, NULL, NULL},
@@ -111,9 +112,9 @@ static void test_payloads(void **state)
         "\"other\":[1,2]}}";
     rw_trust_payload_t p;
     char *why = NULL;
-    assert_int_equal(rw_trust_payload_parse((const uint8_t *)good_simple, strlen(good_simple), false,
-                                            &p, &why),
-                     0);
+    assert_int_equal(
+        rw_trust_payload_parse((const uint8_t *)good_simple, strlen(good_simple), false, &p, &why),
+        0);
     assert_string_equal(p.digest, "sha256:" HEX64);
     assert_string_equal(p.docker_ref, "example.com/a:1");
     assert_string_equal(p.creator, "me");
@@ -121,9 +122,9 @@ static void test_payloads(void **state)
     assert_int_equal(p.timestamp, 1700000000);
     rw_trust_payload_clear(&p);
     /* the same payload is not a sigstore one */
-    assert_int_equal(rw_trust_payload_parse((const uint8_t *)good_simple, strlen(good_simple), true,
-                                            &p, &why),
-                     -EINVAL);
+    assert_int_equal(
+        rw_trust_payload_parse((const uint8_t *)good_simple, strlen(good_simple), true, &p, &why),
+        -EINVAL);
     assert_non_null(strstr(why, "unrecognized signature type"));
     free(why);
     why = NULL;
@@ -344,19 +345,24 @@ static void test_storage_conf(void **state)
     (void)state;
     rw_trust_storage_conf_t c;
     rw_error_t *err = NULL;
-    const char *ok = "# c\n[storage]\ndriver = \"overlay\"\ngraphroot = '/var/lib/x'\n"
-                     "runroot = \"/run/x\" # comment\n[storage.options]\nadditionalimagestores = [\n"
-                     "  \"/a\",\n  \"/b\"]\nmountopt = \"\"\"a\nb\"\"\"\n[storage.options.overlay]\n"
-                     "graphroot = \"/not/this\"\n";
+    const char *ok =
+        "# c\n[storage]\ndriver = \"overlay\"\ngraphroot = '/var/lib/x'\n"
+        "runroot = \"/run/x\" # comment\n[storage.options]\nadditionalimagestores = [\n"
+        "  \"/a\",\n  \"/b\"]\nmountopt = \"\"\"a\nb\"\"\"\n[storage.options.overlay]\n"
+        "graphroot = \"/not/this\"\n";
     assert_int_equal(rw_trust_storage_conf_parse(ok, strlen(ok), "s.conf", &c, &err), 0);
     assert_string_equal(c.driver, "overlay");
     assert_string_equal(c.graphroot, "/var/lib/x");
     assert_string_equal(c.runroot, "/run/x");
     rw_trust_storage_conf_clear(&c);
     static const char *const bad[] = {
-        "[storage]\ngraphroot = \"relative\"\n",  "[storage]\ndriver = 1\n",
-        "[storage]\ndriver = \"a\"\ndriver = \"b\"\n", "[storage\n", "[storage]\n= x\n",
-        "[x]\na = [\n", "[storage]\ngraphroot = \"/a\" junk\n",
+        "[storage]\ngraphroot = \"relative\"\n",
+        "[storage]\ndriver = 1\n",
+        "[storage]\ndriver = \"a\"\ndriver = \"b\"\n",
+        "[storage\n",
+        "[storage]\n= x\n",
+        "[x]\na = [\n",
+        "[storage]\ngraphroot = \"/a\" junk\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (rw_trust_storage_conf_parse(bad[i], strlen(bad[i]), "s.conf", &c, &err) == 0)
@@ -380,8 +386,8 @@ static void test_bundle_shape(void **state)
     free(root);
     free(drv);
     free(id);
-    assert_int_equal(rw_trust_bundle_shape("/r/vfs-containers/" HEX64 "/userdata/", &root, &drv, &id),
-                     1);
+    assert_int_equal(
+        rw_trust_bundle_shape("/r/vfs-containers/" HEX64 "/userdata/", &root, &drv, &id), 1);
     assert_string_equal(root, "/r");
     free(root);
     free(drv);
@@ -411,8 +417,9 @@ static void test_scanner(void **state)
 {
     (void)state;
     rw_trust_scan_result_t res;
-    const char *doc = " [ {\"id\":\"a\",\"x\":[1,2,{\"id\":\"b\"}]} , {\"names\":[\"q\"],\"id\":\"b\","
-                      "\"m\":\"\\u0041\\\"\"} ] ";
+    const char *doc =
+        " [ {\"id\":\"a\",\"x\":[1,2,{\"id\":\"b\"}]} , {\"names\":[\"q\"],\"id\":\"b\","
+        "\"m\":\"\\u0041\\\"\"} ] ";
     assert_int_equal(rw_trust_scan_find_id(doc, strlen(doc), "b", &res), 1);
     assert_int_equal(res.n_objects, 2);
     assert_int_equal(doc[res.off], '{');
@@ -425,9 +432,23 @@ static void test_scanner(void **state)
     const char *dup = "[{\"id\":\"a\"},{\"id\":\"a\"}]";
     assert_int_equal(rw_trust_scan_find_id(dup, strlen(dup), "a", &res), -EEXIST);
     static const char *const bad[] = {
-        "",     "{}",          "[",          "[{]",       "[{\"id\":}]",   "[1]",
-        "[{}]x", "[{\"a\":tru}]", "[{\"a\":01}]", "[{\"a\":\"\\x\"}]", "[{\"a\":\"\x01\"}]",
-        "[{\"a\":1,}]", "[{},]", "[{\"a\" 1}]", "[{\"a\":-}]", "[{\"a\":1.}]", "[{\"a\":\"\\u12\"}]",
+        "",
+        "{}",
+        "[",
+        "[{]",
+        "[{\"id\":}]",
+        "[1]",
+        "[{}]x",
+        "[{\"a\":tru}]",
+        "[{\"a\":01}]",
+        "[{\"a\":\"\\x\"}]",
+        "[{\"a\":\"\x01\"}]",
+        "[{\"a\":1,}]",
+        "[{},]",
+        "[{\"a\" 1}]",
+        "[{\"a\":-}]",
+        "[{\"a\":1.}]",
+        "[{\"a\":\"\\u12\"}]",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (rw_trust_scan_find_id(bad[i], strlen(bad[i]), "a", &res) != -EINVAL)
@@ -503,18 +524,20 @@ static void test_records(void **state)
                        "\",\"metadata\":\"{\\\"image-name\\\":\\\"example.com/a:1\\\","
                        "\\\"image-id\\\":\\\"x\\\"}\"}]";
     rw_trust_container_rec_t c;
-    assert_int_equal(rw_trust_containers_find(ctrs, strlen(ctrs), "containers.json", HEX64, &c, &err),
-                     1);
+    assert_int_equal(
+        rw_trust_containers_find(ctrs, strlen(ctrs), "containers.json", HEX64, &c, &err), 1);
     assert_string_equal(c.image, HEX64);
     assert_string_equal(c.image_name, "example.com/a:1");
     assert_string_equal(c.name, "c1");
     rw_trust_container_rec_clear(&c);
     const char *badc = "[{\"id\":\"" HEX64 "\",\"image\":\"notanid\"}]";
-    assert_true(rw_trust_containers_find(badc, strlen(badc), "containers.json", HEX64, &c, &err) < 0);
+    assert_true(rw_trust_containers_find(badc, strlen(badc), "containers.json", HEX64, &c, &err) <
+                0);
     rw_error_free(err);
     err = NULL;
     const char *badm = "[{\"id\":\"" HEX64 "\",\"image\":\"\",\"metadata\":\"[\"}]";
-    assert_true(rw_trust_containers_find(badm, strlen(badm), "containers.json", HEX64, &c, &err) < 0);
+    assert_true(rw_trust_containers_find(badm, strlen(badm), "containers.json", HEX64, &c, &err) <
+                0);
     rw_error_free(err);
 }
 
@@ -549,7 +572,8 @@ static void test_base64(void **state)
     (void)state;
     static const struct {
         const char *in, *out;
-    } ok[] = {{"", ""}, {"Zg==", "f"}, {"Zm8=", "fo"}, {"Zm9v", "foo"}, {"Zm9v\nYmFy\r\n", "foobar"}};
+    } ok[] = {
+        {"", ""}, {"Zg==", "f"}, {"Zm8=", "fo"}, {"Zm9v", "foo"}, {"Zm9v\nYmFy\r\n", "foobar"}};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         uint8_t *d = NULL;
         size_t n = 0;
@@ -575,10 +599,10 @@ static void test_base64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_docker_refs),    cmocka_unit_test(test_payloads),
-        cmocka_unit_test(test_signature_blobs), cmocka_unit_test(test_registries_d),
-        cmocka_unit_test(test_storage_conf),    cmocka_unit_test(test_bundle_shape),
-        cmocka_unit_test(test_scanner),         cmocka_unit_test(test_records),
+        cmocka_unit_test(test_docker_refs),       cmocka_unit_test(test_payloads),
+        cmocka_unit_test(test_signature_blobs),   cmocka_unit_test(test_registries_d),
+        cmocka_unit_test(test_storage_conf),      cmocka_unit_test(test_bundle_shape),
+        cmocka_unit_test(test_scanner),           cmocka_unit_test(test_records),
         cmocka_unit_test(test_bigdata_and_split), cmocka_unit_test(test_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

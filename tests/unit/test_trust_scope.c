@@ -67,7 +67,8 @@ static const struct {
     {"{\"default\":" SB(",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"bogus\"}") "}",
      "unknown signedIdentity type"},
     {"{\"default\":" SB(",\"keyPath\":\"/k\",\"signedIdentity\":null") "}", "JSON object"},
-    {"{\"default\":" SB(",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"matchExact\",\"x\":1}") "}",
+    {"{\"default\":" SB(
+         ",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"matchExact\",\"x\":1}") "}",
      "unknown key \"x\""},
     {"{\"default\":" SB(",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"exactReference\","
                         "\"dockerReference\":\"busybox\"}") "}",
@@ -142,12 +143,14 @@ static const char *const good_policies[] = {
                        "\"dockerReference\":\"busybox:1\"}") "}",
     "{\"default\":" SB(",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"exactRepository\","
                        "\"dockerRepository\":\"busybox\"}") "}",
-    "{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":{\"type\":\"matchExact\"}}]}",
+    "{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":{\"type\":\"matchExact\"}}]"
+    "}",
     "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"/k\"}]}",
     "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPaths\":[\"/a\",\"/b\"]}]}",
     "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyData\":\"AA==\"}]}",
     "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyDatas\":[\"AA==\",\"AQ==\"]}]}",
-    "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"/k\",\"rekorPublicKeyPath\":\"/r\"}]}",
+    "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"/k\",\"rekorPublicKeyPath\":\"/"
+    "r\"}]}",
     "{\"default\":[{\"type\":\"sigstoreSigned\",\"fulcio\":{\"caData\":\"AA==\",\"oidcIssuer\":"
     "\"https://i\",\"subjectEmail\":\"a@b\"},\"rekorPublicKeyData\":\"AA==\"}]}",
     "{\"default\":[{\"type\":\"sigstoreSigned\",\"pki\":{\"caRootsPath\":\"/r\","
@@ -252,13 +255,13 @@ static void test_scope_precedence(void **state)
 {
     (void)state;
     /* policy_eval_test.go TestPolicyContextRequirementsForImageRef */
-    rw_trust_policy_t *p = parse(
-        "{\"default\":" REJ ",\"transports\":{\"docker\":{\"\":" ACC ",\"unmatched\":" ACC
-        ",\"deep.com\":" ACC ",\"*.very.deep.com\":" ACC ",\"*.deep.com\":" ACC
-        ",\"deep.com/n1\":" ACC ",\"deep.com/n1/n2\":" ACC ",\"deep.com/n1/n2/n3\":" ACC
-        ",\"deep.com/n1/n2/n3/repo\":" ACC ",\"deep.com/n1/n2/n3/repo:tag2\":" ACC
-        "},\"atomic\":{\"unmatched\":" ACC "}}}",
-        NULL);
+    rw_trust_policy_t *p =
+        parse("{\"default\":" REJ ",\"transports\":{\"docker\":{\"\":" ACC ",\"unmatched\":" ACC
+              ",\"deep.com\":" ACC ",\"*.very.deep.com\":" ACC ",\"*.deep.com\":" ACC
+              ",\"deep.com/n1\":" ACC ",\"deep.com/n1/n2\":" ACC ",\"deep.com/n1/n2/n3\":" ACC
+              ",\"deep.com/n1/n2/n3/repo\":" ACC ",\"deep.com/n1/n2/n3/repo:tag2\":" ACC
+              "},\"atomic\":{\"unmatched\":" ACC "}}}",
+              NULL);
     assert_non_null(p);
     expect_scope(p, "docker", "deep.com/n1/n2/n3/repo:tag2", "deep.com/n1/n2/n3/repo:tag2");
     expect_scope(p, "docker", "deep.com/n1/n2/n3/repo:nottag2", "deep.com/n1/n2/n3/repo");
@@ -283,8 +286,9 @@ static void test_scope_research_vectors(void **state)
                                  NULL);
     assert_non_null(p);
     expect_scope(p, "docker", "busybox", "docker.io/library/busybox");
-    expect_scope(p, "docker", "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0"
-                              "123456789abcdef",
+    expect_scope(p, "docker",
+                 "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0"
+                 "123456789abcdef",
                  "docker.io/library/busybox");
     expect_scope(p, "docker", "alpine", "default");
     expect_scope(p, "dir", "docker.io/library/busybox", "default");
@@ -350,10 +354,11 @@ static void test_namespaces(void **state)
     }
     /* a reference with both tag and digest has no identity */
     rw_trust_ref_t both = {0};
-    assert_int_equal(rw_trust_ref_parse_normalized(
-                         "busybox:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                         &both, NULL),
-                     0);
+    assert_int_equal(
+        rw_trust_ref_parse_normalized(
+            "busybox:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            &both, NULL),
+        0);
     char *id = NULL;
     assert_int_equal(rw_trust_ref_identity(&both, &id), -EINVAL);
     rw_trust_ref_clear(&both);
@@ -362,8 +367,8 @@ static void test_namespaces(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_policy_rejects),       cmocka_unit_test(test_policy_accepts),
-        cmocka_unit_test(test_policy_typed_view),    cmocka_unit_test(test_scope_precedence),
+        cmocka_unit_test(test_policy_rejects),         cmocka_unit_test(test_policy_accepts),
+        cmocka_unit_test(test_policy_typed_view),      cmocka_unit_test(test_scope_precedence),
         cmocka_unit_test(test_scope_research_vectors), cmocka_unit_test(test_namespaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
