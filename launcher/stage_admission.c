@@ -105,9 +105,14 @@ static bool own_hook(const char *path, char *const *args)
     static char *self;
     if (!self && !(self = rw_hook_self_path()))
         return false;
-    if (strcmp(path, self) != 0 || !args || !args[0] || !args[1] || !args[2] || args[3] ||
+    if (strcmp(path, self) != 0 || !args || !args[0] || !args[1] || !args[2] ||
         strcmp(args[1], "hook") != 0)
         return false;
+    /* Our hooks may carry their own --option=value arguments (the eBPF hooks pass the
+     * config and tenant); anything else is not a hook runwarden wrote. */
+    for (char *const *a = args + 3; *a; a++)
+        if (strncmp(*a, "--", 2) != 0 || !strchr(*a, '='))
+            return false;
     for (const rw_hook_t *h = rw_hooks; h->name; h++)
         if (strcmp(h->name, args[2]) == 0)
             return true;

@@ -23,7 +23,7 @@ struct rw_bpf_drain {
     int events_fd, tracked_fd;
     rw_bpf_print_fn print;
     void *data;
-    json_t *pending[RW_DRAIN_BATCH];
+    char *pending[RW_DRAIN_BATCH];
     size_t n_pending;
     long recorded;
     rw_error_t *cb_err;
@@ -51,7 +51,7 @@ int rw_bpf_drain_flush(rw_bpf_drain_t *d, rw_error_t **err)
 {
     int r = rw_bpf_record_batch(d->c, d->pending, d->n_pending, err);
     for (size_t i = 0; i < d->n_pending; i++)
-        json_decref(d->pending[i]);
+        free(d->pending[i]);
     d->n_pending = 0;
     return r;
 }
@@ -63,13 +63,17 @@ static int on_event(void *ctx, void *data, size_t size)
         return 0; /* not ours; skip rather than stop the drain */
     const struct rw_bpf_event *e = data;
     const char *id = resolve(d, e->cgroup_id);
-    json_t *rec = rw_bpf_event_json(e, id);
+    char body[RW_BPF_BODY_MAX];
+    int n = rw_bpf_event_body(e, id, body, sizeof(body));
+    if (n < 0)
+        return n;
+    char *rec = strndup(body, (size_t)n);
     if (!rec)
         return -ENOMEM;
     d->pending[d->n_pending++] = rec;
     d->recorded++;
     if (d->print)
-        d->print(e, id, d->data);
+        d->print(e, id, rec, d->data);
     if (d->n_pending == RW_DRAIN_BATCH) {
         int r = rw_bpf_drain_flush(d, &d->cb_err);
         if (r < 0)
@@ -133,7 +137,7 @@ void rw_bpf_drain_free(rw_bpf_drain_t *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->n_pending; i++)
-        json_decref(d->pending[i]);
+        free(d->pending[i]);
     ring_buffer__free(d->rb);
     if (d->events_fd >= 0)
         close(d->events_fd);

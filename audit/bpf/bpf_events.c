@@ -3,12 +3,13 @@
  * carry its NUL. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "../audit_time.h"
-#include "../jsonstr.h"
 #include "bpf_helper.h"
 
 static const char *const kind_names[RW_BPF_EV_KIND_MAX] = {
@@ -31,24 +32,30 @@ const char *rw_bpf_kind_name(unsigned kind)
     return kind < RW_BPF_EV_KIND_MAX && kind_names[kind] ? kind_names[kind] : "unknown";
 }
 
-void rw_bpf_format_time(uint64_t boot_ns, char *buf, size_t len)
+/* realtime - boottime, refreshed once a second: two clock reads per event would cost more
+ * than the rest of the formatting. */
+static int64_t boot_to_real_ns(void)
 {
-    struct timespec rt, bt;
-    clock_gettime(CLOCK_REALTIME, &rt);
+    static int64_t offset, refreshed;
+    struct timespec bt;
     clock_gettime(CLOCK_BOOTTIME, &bt);
     int64_t now_boot = (int64_t)bt.tv_sec * 1000000000 + bt.tv_nsec;
-    int64_t now_real = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
-    int64_t t = now_real - (now_boot - (int64_t)boot_ns);
+    if (!refreshed || now_boot - refreshed > 1000000000) {
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        offset = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - now_boot;
+        refreshed = now_boot;
+    }
+    return offset;
+}
+
+void rw_bpf_format_time(uint64_t boot_ns, char *buf, size_t len)
+{
+    int64_t t = (int64_t)boot_ns + boot_to_real_ns();
     struct timespec ts = {.tv_sec = (time_t)(t / 1000000000), .tv_nsec = (long)(t % 1000000000)};
     char out[RW_AUDIT_TIME_LEN];
     rw_audit_time_format(&ts, out);
     snprintf(buf, len, "%s", out);
-}
-
-static size_t bounded_len(const char *s, size_t max)
-{
-    const char *z = memchr(s, '\0', max);
-    return z ? (size_t)(z - s) : max;
 }
 
 static const char *family_name(unsigned f)
@@ -120,80 +127,134 @@ static void access_text(unsigned a, char *buf)
     buf[n] = '\0';
 }
 
-static json_t *num_or_name(const char *name, unsigned n)
+/* A small append-only buffer: records are built as text, without a JSON tree, because
+ * `audit follow` must keep up with tens of thousands of events per second. */
+typedef struct sb {
+    char *p;
+    size_t len, cap;
+    bool overflow;
+} sb_t;
+
+static void sb_raw(sb_t *b, const char *s, size_t n)
 {
-    return name ? json_string(name) : json_integer(n);
+    if (b->overflow || b->len + n >= b->cap) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
 }
 
-json_t *rw_bpf_event_json(const struct rw_bpf_event *e, const char *id)
+static void sb_printf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sb_t *b, const char *fmt, ...)
 {
-    char t[48];
+    if (b->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= b->cap - b->len)
+        b->overflow = true;
+    else
+        b->len += (size_t)n;
+}
+
+/* ,"key":"value" with JSON escaping. Bytes outside printable ASCII are written as the text
+ * \xNN (as rw_audit_jstr does for invalid UTF-8): kernel strings are not known to be UTF-8. */
+static void sb_str(sb_t *b, const char *key, const char *s, size_t max)
+{
+    sb_printf(b, ",\"%s\":\"", key);
+    for (size_t i = 0; i < max && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            sb_raw(b, esc, 2);
+        } else if (c >= 0x20 && c < 0x7f) {
+            sb_raw(b, (const char *)&c, 1);
+        } else {
+            sb_printf(b, "\\\\x%02x", c);
+        }
+    }
+    sb_raw(b, "\"", 1);
+}
+
+static void sb_num_or_name(sb_t *b, const char *key, const char *name, unsigned n)
+{
+    if (name)
+        sb_printf(b, ",\"%s\":\"%s\"", key, name);
+    else
+        sb_printf(b, ",\"%s\":%u", key, n);
+}
+
+static void sb_id(sb_t *b, const char *key, uint32_t v)
+{
+    if (v == UINT32_MAX)
+        sb_printf(b, ",\"%s\":null", key);
+    else
+        sb_printf(b, ",\"%s\":%u", key, v);
+}
+
+int rw_bpf_event_body(const struct rw_bpf_event *e, const char *id, char *buf, size_t len)
+{
+    char t[48], a[64];
+    sb_t b = {buf, 0, len, len == 0};
+    if (len)
+        buf[0] = '\0';
     rw_bpf_format_time(e->time_ns, t, sizeof(t));
-    json_t *j =
-        json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:o,s:o}", "event",
-                  "ebpf-event", "time", t, "kind", rw_bpf_kind_name(e->kind), "container",
-                  id ? json_string(id) : json_null(), "cgroupId", (json_int_t)e->cgroup_id,
-                  "taskCgroupId", (json_int_t)e->task_cgroup_id, "refused", e->refused != 0,
-                  "error", e->error, "pid", (int)e->pid, "tid", (int)e->tid, "ppid", (int)e->ppid,
-                  "uid", (int)e->uid, "gid", (int)e->gid, "loginuid",
-                  e->loginuid == UINT32_MAX ? json_null() : json_integer(e->loginuid), "sessionid",
-                  e->sessionid == UINT32_MAX ? json_null() : json_integer(e->sessionid), "comm",
-                  rw_audit_jstrn(e->comm, bounded_len(e->comm, sizeof(e->comm))));
-    if (!j)
-        return NULL;
-    char buf[64];
+    sb_printf(&b, "{\"event\":\"ebpf-event\",\"time\":\"%s\",\"kind\":\"%s\"", t,
+              rw_bpf_kind_name(e->kind));
+    if (id)
+        sb_str(&b, "container", id, RW_BPF_ID_MAX);
+    else
+        sb_raw(&b, ",\"container\":null", 17);
+    sb_printf(&b,
+              ",\"cgroupId\":%llu,\"taskCgroupId\":%llu,\"refused\":%s,\"error\":%d,\"pid\":%u,"
+              "\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u",
+              (unsigned long long)e->cgroup_id, (unsigned long long)e->task_cgroup_id,
+              e->refused ? "true" : "false", e->error, e->pid, e->tid, e->ppid, e->uid, e->gid);
+    sb_id(&b, "loginuid", e->loginuid);
+    sb_id(&b, "sessionid", e->sessionid);
+    sb_str(&b, "comm", e->comm, sizeof(e->comm));
     switch (e->kind) {
     case RW_BPF_EV_EXEC:
-        json_object_set_new(
-            j, "filename",
-            rw_audit_jstrn(e->u.exec.filename,
-                           bounded_len(e->u.exec.filename, sizeof(e->u.exec.filename))));
+        sb_str(&b, "filename", e->u.exec.filename, sizeof(e->u.exec.filename));
         break;
     case RW_BPF_EV_CONNECT:
     case RW_BPF_EV_SENDMSG:
-        addr_text(e, buf, sizeof(buf));
-        json_object_set_new(j, "family",
-                            num_or_name(family_name(e->u.net.family), e->u.net.family));
-        json_object_set_new(j, "protocol",
-                            num_or_name(proto_name(e->u.net.protocol), e->u.net.protocol));
-        json_object_set_new(j, "address", json_string(buf));
-        json_object_set_new(j, "port", json_integer(e->u.net.port));
+        addr_text(e, a, sizeof(a));
+        sb_num_or_name(&b, "family", family_name(e->u.net.family), e->u.net.family);
+        sb_num_or_name(&b, "protocol", proto_name(e->u.net.protocol), e->u.net.protocol);
+        sb_printf(&b, ",\"address\":\"%s\",\"port\":%u", a, e->u.net.port);
         break;
     case RW_BPF_EV_SOCKET:
-        json_object_set_new(j, "family",
-                            num_or_name(family_name(e->u.sock.family), e->u.sock.family));
-        json_object_set_new(j, "sockType",
-                            e->u.sock.type
-                                ? num_or_name(sock_type_name(e->u.sock.type), e->u.sock.type)
-                                : json_null());
-        json_object_set_new(j, "protocol", json_integer(e->u.sock.protocol));
+        sb_num_or_name(&b, "family", family_name(e->u.sock.family), e->u.sock.family);
+        if (e->u.sock.type)
+            sb_num_or_name(&b, "sockType", sock_type_name(e->u.sock.type), e->u.sock.type);
+        else
+            sb_raw(&b, ",\"sockType\":null", 16);
+        sb_printf(&b, ",\"protocol\":%u", e->u.sock.protocol);
         break;
     case RW_BPF_EV_DEVICE:
-        access_text(e->u.dev.access, buf);
-        json_object_set_new(j, "device",
-                            json_sprintf("%c %u:%u", e->u.dev.type == 1 ? 'b' : 'c', e->u.dev.major,
-                                         e->u.dev.minor));
-        json_object_set_new(j, "access", json_string(buf));
+        access_text(e->u.dev.access, a);
+        sb_printf(&b, ",\"device\":\"%c %u:%u\",\"access\":\"%s\"", e->u.dev.type == 1 ? 'b' : 'c',
+                  e->u.dev.major, e->u.dev.minor, a);
         break;
     case RW_BPF_EV_SYSCTL:
-        json_object_set_new(
-            j, "name",
-            rw_audit_jstrn(e->u.sysctl.name,
-                           bounded_len(e->u.sysctl.name, sizeof(e->u.sysctl.name))));
-        json_object_set_new(j, "write", json_boolean(e->u.sysctl.write));
+        sb_str(&b, "name", e->u.sysctl.name, sizeof(e->u.sysctl.name));
+        sb_printf(&b, ",\"write\":%s", e->u.sysctl.write ? "true" : "false");
         if (e->u.sysctl.write)
-            json_object_set_new(
-                j, "value",
-                rw_audit_jstrn(e->u.sysctl.value,
-                               bounded_len(e->u.sysctl.value, sizeof(e->u.sysctl.value))));
+            sb_str(&b, "value", e->u.sysctl.value, sizeof(e->u.sysctl.value));
         break;
     case RW_BPF_EV_CAPABILITY:
-        json_object_set_new(j, "capability", num_or_name(cap_name(e->u.cap.cap), e->u.cap.cap));
+        sb_num_or_name(&b, "capability", cap_name(e->u.cap.cap), e->u.cap.cap);
         break;
     default:
         break;
     }
-    return j;
+    sb_raw(&b, "}", 1);
+    return b.overflow ? -ENOSPC : (int)b.len;
 }
 
 /* comm and names are printed with anything outside printable ASCII replaced, so a

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -30,7 +31,15 @@ static void on_signal(int sig)
 typedef struct follow_out {
     const char *container;
     bool json;
+    bool quiet; /* stdout is /dev/null (the systemd unit): skip the formatting */
 } follow_out_t;
+
+static bool stdout_is_null(void)
+{
+    struct stat a, b;
+    return fstat(STDOUT_FILENO, &a) == 0 && stat("/dev/null", &b) == 0 && S_ISCHR(a.st_mode) &&
+           a.st_rdev == b.st_rdev;
+}
 
 static bool wanted(const follow_out_t *o, const char *id)
 {
@@ -42,22 +51,17 @@ static bool wanted(const follow_out_t *o, const char *id)
     return strcmp(id, o->container) == 0 || (n >= 6 && strncmp(id, o->container, n) == 0);
 }
 
-static void print_event(const struct rw_bpf_event *e, const char *id, void *data)
+static void print_event(const struct rw_bpf_event *e, const char *id, const char *body, void *data)
 {
     const follow_out_t *o = data;
-    if (!wanted(o, id))
+    if (o->quiet || !wanted(o, id))
         return;
     if (o->json) {
-        json_t *j = rw_bpf_event_json(e, id);
-        char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(j);
+        puts(body);
     } else {
         char line[512];
         if (rw_bpf_event_line(e, id, line, sizeof(line)) == 0)
-            printf("%s\n", line);
+            puts(line);
     }
 }
 
@@ -118,7 +122,7 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    follow_out_t out = {container, json};
+    follow_out_t out = {container, json, stdout_is_null()};
     rw_bpf_drain_t *d = NULL;
     if ((r = rw_bpf_drain_open(c, print_event, &out, &d, err)) < 0)
         return r;

@@ -67,8 +67,10 @@ int rw_bpf_state_read(const rw_bpf_ctx_t *c, const char *id, json_t **ret, rw_er
 int rw_bpf_state_remove(const rw_bpf_ctx_t *c, const char *id);
 
 /* ---- bpf_events.c: decoding ---- */
-/* The audit record for one event (new reference). id: the container id, NULL if unknown. */
-json_t *rw_bpf_event_json(const struct rw_bpf_event *e, const char *id);
+/* The audit record body for one event, compact JSON starting with "event" (what the audit
+ * log appends). id: the container id, NULL if unknown. Returns its length or -ENOSPC. */
+#define RW_BPF_BODY_MAX 1024
+int rw_bpf_event_body(const struct rw_bpf_event *e, const char *id, char *buf, size_t len);
 /* One human-readable line (no newline) for `audit follow`. */
 int rw_bpf_event_line(const struct rw_bpf_event *e, const char *id, char *buf, size_t len);
 const char *rw_bpf_kind_name(unsigned kind);
@@ -77,7 +79,9 @@ void rw_bpf_format_time(uint64_t boot_ns, char *buf, size_t len);
 
 /* ---- bpf_drain.c: consuming the ring buffer ---- */
 typedef struct rw_bpf_drain rw_bpf_drain_t;
-typedef void (*rw_bpf_print_fn)(const struct rw_bpf_event *e, const char *id, void *data);
+/* body: the record as written to the audit log */
+typedef void (*rw_bpf_print_fn)(const struct rw_bpf_event *e, const char *id, const char *body,
+                                void *data);
 /* Opens the pinned ring buffer for consumption. The caller must hold the "consumer" lock. */
 int rw_bpf_drain_open(rw_bpf_ctx_t *c, rw_bpf_print_fn print, void *data, rw_bpf_drain_t **ret,
                       rw_error_t **err);
@@ -95,8 +99,9 @@ int rw_bpf_ringbuf_positions(rw_bpf_ctx_t *c, uint64_t *producer, uint64_t *cons
 /* ---- bpf_record.c: the audit log ---- */
 /* Appends one record to the audit log (sync: durable before returning). */
 int rw_bpf_record(rw_bpf_ctx_t *c, json_t *rec, bool sync, rw_error_t **err);
-/* Appends several records with a single sync at the end. */
-int rw_bpf_record_batch(rw_bpf_ctx_t *c, json_t *const *recs, size_t n, rw_error_t **err);
+/* Appends several record bodies (compact JSON starting with "event") with a single sync at
+ * the end. */
+int rw_bpf_record_batch(rw_bpf_ctx_t *c, char *const *bodies, size_t n, rw_error_t **err);
 
 /* ---- bpf_follow.c ---- */
 int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t **err);

@@ -28,7 +28,7 @@ static int audit_opts(rw_bpf_ctx_t *c, rw_audit_config_t *ac, rw_audit_log_opts_
     return ac->enabled ? 1 : 0;
 }
 
-int rw_bpf_record_batch(rw_bpf_ctx_t *c, json_t *const *recs, size_t n, rw_error_t **err)
+int rw_bpf_record_batch(rw_bpf_ctx_t *c, char *const *bodies, size_t n, rw_error_t **err)
 {
     if (n == 0)
         return 0;
@@ -50,11 +50,7 @@ int rw_bpf_record_batch(rw_bpf_ctx_t *c, json_t *const *recs, size_t n, rw_error
      * 64 events could not keep up with a busy host. */
     bool seal_due = false;
     for (size_t i = 0; i < n && r >= 0; i++) {
-        cleanup_free char *body = json_dumps(recs[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (!body) {
-            r = -ENOMEM;
-            break;
-        }
+        const char *body = bodies[i];
         size_t len = strlen(body);
         if (o.rotate_bytes && l->size > 0 && l->size + len + 100 > o.rotate_bytes)
             (void)rw_audit_log_rotate(l, "size", NULL); /* keep appending if it fails */
@@ -74,7 +70,10 @@ out:
 int rw_bpf_record(rw_bpf_ctx_t *c, json_t *rec, bool sync, rw_error_t **err)
 {
     (void)sync; /* a single record is always made durable: attach and summary records matter */
-    json_t *one[1] = {rec};
+    cleanup_free char *body = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!body)
+        return -ENOMEM;
+    char *one[1] = {body};
     rw_error_t *werr = NULL;
     int r = rw_bpf_record_batch(c, one, 1, &werr);
     if (r < 0) {
