@@ -149,7 +149,7 @@ lost_run() {
 	LOST=$(printf '%s' "$sum" | jq '.counters.lost')
 	RATE=$(awk -v c="$count" -v ns="$ns" 'BEGIN {printf "%d", c / (ns / 1e9)}')
 	RECORDED=$(rw_ebpf_events ".container == \"rwbl$n-$$\"" | wc -l)
-	printf '  %-28s %8d events/s  lost %d of %d (recorded %d)\n' "$name" "$RATE" "$LOST" \
+	printf '  %-26s %8d events/s  lost %d (operations counted %d, recorded so far %d)\n' "$name" "$RATE" "$LOST" \
 		"$(printf '%s' "$sum" | jq '[.counters | to_entries[] | select(.key != "refused" and .key != "lost") | .value] | add')" \
 		"$RECORDED"
 }
