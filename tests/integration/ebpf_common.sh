@@ -13,6 +13,7 @@ rw_ebpf_setup() {
 	[ -x "$RW_BPF_HELPER" ] || rw_skip "runwarden-bpf was not built (RW_BPF=OFF)"
 	[ -d /sys/fs/cgroup/unified ] || [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] ||
 		rw_skip "no cgroup v2 hierarchy"
+	[ -r /sys/kernel/btf/vmlinux ] || rw_skip "kernel without BTF: the CO-RE programs cannot be relocated"
 	rw_tmpdir
 	rw_make_shims "$RW_TMP/shims"
 	RW_EBPF_PIN=/sys/fs/bpf/rwt-${RW_TEST_NAME}-$$
