@@ -46,8 +46,8 @@ void rw_spec_process_clear(rw_spec_process_t *p)
     p->uid = p->gid = -1;
 }
 
-int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
-                          rw_spec_process_t *out, rw_error_t **err)
+int rw_spec_process_parse(json_t *proc, const char *file, const char *path, rw_spec_process_t *out,
+                          rw_error_t **err)
 {
     rw_spec_process_clear(out);
     if (!json_is_object(proc))
@@ -67,8 +67,8 @@ int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
         return r;
     if ((r = dup_str(proc, "selinuxLabel", &out->selinux_label, file, path, err)) < 0)
         return r;
-    if ((r = rw_json_get_bool(proc, "noNewPrivileges", &out->no_new_privileges, file, path,
-                              err)) < 0)
+    if ((r = rw_json_get_bool(proc, "noNewPrivileges", &out->no_new_privileges, file, path, err)) <
+        0)
         return r;
     json_t *user = json_object_get(proc, "user");
     if (user) {
@@ -88,8 +88,8 @@ int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
         json_t *ag = json_object_get(user, "additionalGids");
         if (ag) {
             if (!json_is_array(ag))
-                return rw_error_set(err, EINVAL, "%s: %s.additionalGids: must be an array",
-                                    file, sub);
+                return rw_error_set(err, EINVAL, "%s: %s.additionalGids: must be an array", file,
+                                    sub);
             size_t cnt = json_array_size(ag);
             out->additional_gids = calloc(cnt ? cnt : 1, sizeof(int64_t));
             if (!out->additional_gids)
@@ -98,9 +98,8 @@ int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
                 json_t *g = json_array_get(ag, i);
                 if (!json_is_integer(g) || json_integer_value(g) < 0 ||
                     json_integer_value(g) > UINT32_MAX)
-                    return rw_error_set(err, EINVAL,
-                                        "%s: %s.additionalGids[%zu]: must be a gid", file, sub,
-                                        i);
+                    return rw_error_set(err, EINVAL, "%s: %s.additionalGids[%zu]: must be a gid",
+                                        file, sub, i);
                 out->additional_gids[i] = json_integer_value(g);
             }
             out->n_additional_gids = cnt;
@@ -243,10 +242,10 @@ static int build_view(rw_spec_t *s, rw_error_t **err)
         s->has_seccomp = sc != NULL;
         if ((r = dup_str(linux_, "mountLabel", &s->mount_label, f, "$.linux", err)) < 0)
             return r;
-        if ((r = rw_json_get_strv(linux_, "maskedPaths", &s->masked_paths, f, "$.linux",
-                                  err)) < 0 ||
-            (r = rw_json_get_strv(linux_, "readonlyPaths", &s->readonly_paths, f, "$.linux",
-                                  err)) < 0)
+        if ((r = rw_json_get_strv(linux_, "maskedPaths", &s->masked_paths, f, "$.linux", err)) <
+                0 ||
+            (r = rw_json_get_strv(linux_, "readonlyPaths", &s->readonly_paths, f, "$.linux", err)) <
+                0)
             return r;
         json_t *ns = json_object_get(linux_, "namespaces");
         if (ns) {
@@ -301,8 +300,7 @@ static int parse_common(const char *buf, size_t len, const char *file, bool proc
     return 0;
 }
 
-int rw_spec_parse(const char *buf, size_t len, const char *file, rw_spec_t **ret,
-                  rw_error_t **err)
+int rw_spec_parse(const char *buf, size_t len, const char *file, rw_spec_t **ret, rw_error_t **err)
 {
     return parse_common(buf, len, file, false, ret, err);
 }

@@ -74,8 +74,8 @@ typedef struct rw_spec_kv {
 } rw_spec_kv_t;
 
 typedef struct rw_spec_change {
-    char *op;   /* "add", "replace", "remove" */
-    char *path; /* JSON pointer, e.g. /annotations/run.oci.seccomp_bpf_data */
+    char *op;                    /* "add", "replace", "remove" */
+    char *path;                  /* JSON pointer, e.g. /annotations/run.oci.seccomp_bpf_data */
     char *old_value, *new_value; /* compact JSON, NULL when absent */
     char *why;
 } rw_spec_change_t;
@@ -117,8 +117,7 @@ typedef struct rw_spec {
 } rw_spec_t;
 
 /* Parses and validates a whole config.json. */
-int rw_spec_parse(const char *buf, size_t len, const char *file, rw_spec_t **ret,
-                  rw_error_t **err);
+int rw_spec_parse(const char *buf, size_t len, const char *file, rw_spec_t **ret, rw_error_t **err);
 /* Parses and validates an exec process.json (a bare OCI "process" object). */
 int rw_spec_parse_process(const char *buf, size_t len, const char *file, rw_spec_t **ret,
                           rw_error_t **err);
@@ -130,8 +129,8 @@ static inline void rw_spec_freep(rw_spec_t **s)
 #define cleanup_spec __attribute__((cleanup(rw_spec_freep)))
 
 /* Validates one OCI process object into out (used for config.json and process.json). */
-int rw_spec_process_parse(json_t *proc, const char *file, const char *path,
-                          rw_spec_process_t *out, rw_error_t **err);
+int rw_spec_process_parse(json_t *proc, const char *file, const char *path, rw_spec_process_t *out,
+                          rw_error_t **err);
 void rw_spec_process_clear(rw_spec_process_t *p);
 /* oci_spec_ext.c: the typed fields beyond the core ones (called by the view builder). */
 int rw_spec_rlimits_parse(json_t *rl, const char *file, const char *path, rw_spec_process_t *out,

@@ -65,9 +65,9 @@ static void print_json(const rw_ctx_t *ctx, rw_decision_t d, const char *error)
     for (size_t i = 0; i < ctx->findings.n; i++) {
         const rw_finding_t *f = &ctx->findings.items[i];
         json_array_append_new(fs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "severity",
-                                             rw_severity_name(f->severity), "stage", f->stage,
-                                             "rule", f->rule, "field", f->field, "value",
-                                             f->value, "fix", f->fix));
+                                            rw_severity_name(f->severity), "stage", f->stage,
+                                            "rule", f->rule, "field", f->field, "value", f->value,
+                                            "fix", f->fix));
     }
     json_object_set_new(o, "findings", fs);
     const rw_spec_t *s = ctx->spec ? ctx->spec : ctx->process;
@@ -149,10 +149,11 @@ int rw_cmd_check(int argc, char **argv)
             as = optarg;
             break;
         case 'h':
-            printf("usage: runwarden check --bundle DIR [--json] [--runtime runc|crun] [--as USER]\n"
-                   "       runwarden check --process FILE [--json] [--as USER]   (an exec "
-                   "process.json)\n"
-                   "  --as USER|UID   judge it as if USER had started it (default: the caller)\n");
+            printf(
+                "usage: runwarden check --bundle DIR [--json] [--runtime runc|crun] [--as USER]\n"
+                "       runwarden check --process FILE [--json] [--as USER]   (an exec "
+                "process.json)\n"
+                "  --as USER|UID   judge it as if USER had started it (default: the caller)\n");
             return 0;
         default:
             return 2;

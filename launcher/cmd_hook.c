@@ -31,8 +31,7 @@ int rw_hook_state_read(int fd, rw_hook_state_t *out, rw_error_t **err)
             break;
         len += (size_t)n;
         if (len > RW_HOOK_STATE_MAX)
-            return rw_error_set(err, EFBIG, "hook state: larger than %u bytes",
-                                RW_HOOK_STATE_MAX);
+            return rw_error_set(err, EFBIG, "hook state: larger than %u bytes", RW_HOOK_STATE_MAX);
     }
     json_t *doc = rw_json_parse(buf, len, "hook state (stdin)", err);
     if (!doc)

@@ -8,7 +8,7 @@
 
 typedef struct rw_hook_state {
     char *id, *bundle, *status;
-    int pid; /* 0 when absent (poststop) */
+    int pid;             /* 0 when absent (poststop) */
     json_t *annotations; /* borrowed from doc */
     json_t *doc;
 } rw_hook_state_t;

@@ -162,8 +162,8 @@ static int load_bundle(rw_ctx_t *ctx, rw_error_t **err)
     cleanup_free char *buf = NULL;
     size_t len = 0;
     rw_error_t *e = NULL;
-    r = rw_file_read_at(ctx->config_dirfd, ctx->config_name, ctx->cfg->bundle_max_config_size,
-                        &buf, &len, &ctx->config_st, &e);
+    r = rw_file_read_at(ctx->config_dirfd, ctx->config_name, ctx->cfg->bundle_max_config_size, &buf,
+                        &len, &ctx->config_st, &e);
     if (r < 0) {
         rw_error_set(err, -r, "%s: %s", ctx->config_display, e ? e->msg : "cannot read");
         rw_error_free(e);
@@ -294,7 +294,7 @@ int rw_pipeline_commit(rw_ctx_t *ctx, rw_error_t **err)
         return commit_one(ctx->spec, ctx->config_dirfd, ctx->config_name, &ctx->config_st,
                           ctx->dry_run, ctx->written_sha256, err);
     if (ctx->process)
-        return commit_one(ctx->process, ctx->process_dirfd, ctx->process_name,
-                          &ctx->process_st, ctx->dry_run, ctx->written_sha256, err);
+        return commit_one(ctx->process, ctx->process_dirfd, ctx->process_name, &ctx->process_st,
+                          ctx->dry_run, ctx->written_sha256, err);
     return 0;
 }

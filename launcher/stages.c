@@ -7,10 +7,10 @@ const rw_stage_t *const rw_stages[] = {
     &rw_stage_bundle,
     &rw_stage_annotations,
     &rw_stage_admission, /* sets the tenant and the effective mode for the stages below */
-    &rw_stage_trust, /* image trust: reads storage and policy, changes nothing */
+    &rw_stage_trust,     /* image trust: reads storage and policy, changes nothing */
     &rw_stage_ebpf,
     &rw_stage_seccomp, /* after every stage that sets the tenant or changes capabilities */
-    &rw_stage_lsm, /* after admission: keyed by its tenant and level */
+    &rw_stage_lsm,     /* after admission: keyed by its tenant and level */
     &rw_stage_lsm_exec,
     /* Side effects outside the spec come last: only once every stage above agreed. */
     &rw_stage_mounts,

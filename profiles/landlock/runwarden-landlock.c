@@ -182,8 +182,7 @@ static int grant(ll_state_t *st, const char *path, uint64_t access, int depth)
          * looser, than the rules) rather than refuse to start */
         if (e == EACCES) {
             if (st->verbose)
-                fprintf(stderr, "runwarden-landlock: %s unreadable, nothing granted below\n",
-                        path);
+                fprintf(stderr, "runwarden-landlock: %s unreadable, nothing granted below\n", path);
             return 0;
         }
         fail("cannot list %s: %s", path, errname(e));

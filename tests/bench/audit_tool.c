@@ -104,7 +104,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "writers") == 0 && argc >= 5) {
-        int w = atoi(argv[3]);
+        int w = (int)strtol(argv[3], NULL, 10);
         long n = strtol(argv[4], NULL, 10);
         double a = now();
         for (int p = 0; p < w; p++) {

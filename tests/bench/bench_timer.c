@@ -61,7 +61,7 @@ static double run_once(cmd_t *c, int iter, int *status, double *cpu_ms)
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
             dup2(null, 0);
             dup2(null, 1);

@@ -84,8 +84,8 @@ int main(int argc, char **argv)
 
     char what[340];
     snprintf(what, sizeof(what), "connect %s", target);
-    int fd = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    0);
+    int fd =
+        socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return probe_report(what, -1, errno);
     int r = connect(fd, (struct sockaddr *)&ss, sl);

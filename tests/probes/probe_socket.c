@@ -13,15 +13,31 @@
 static const struct {
     const char *name;
     long v;
-} families[] = {
-    {"unix", AF_UNIX},    {"inet", AF_INET},       {"inet6", AF_INET6}, {"netlink", AF_NETLINK},
-    {"packet", AF_PACKET}, {"key", AF_KEY},        {"alg", AF_ALG},     {"vsock", AF_VSOCK},
-    {"can", AF_CAN},      {"xdp", AF_XDP},         {"tipc", AF_TIPC},   {"rds", AF_RDS},
-    {"bluetooth", AF_BLUETOOTH}, {"appletalk", AF_APPLETALK}, {"ax25", AF_AX25},
-    {"x25", AF_X25},      {"decnet", AF_DECnet},   {"llc", AF_LLC},     {"qipcrtr", AF_QIPCRTR},
-}, types[] = {
-    {"stream", SOCK_STREAM}, {"dgram", SOCK_DGRAM}, {"raw", SOCK_RAW},
-    {"seqpacket", SOCK_SEQPACKET}, {"rdm", SOCK_RDM},
+} families[] =
+    {
+        {"unix", AF_UNIX},
+        {"inet", AF_INET},
+        {"inet6", AF_INET6},
+        {"netlink", AF_NETLINK},
+        {"packet", AF_PACKET},
+        {"key", AF_KEY},
+        {"alg", AF_ALG},
+        {"vsock", AF_VSOCK},
+        {"can", AF_CAN},
+        {"xdp", AF_XDP},
+        {"tipc", AF_TIPC},
+        {"rds", AF_RDS},
+        {"bluetooth", AF_BLUETOOTH},
+        {"appletalk", AF_APPLETALK},
+        {"ax25", AF_AX25},
+        {"x25", AF_X25},
+        {"decnet", AF_DECnet},
+        {"llc", AF_LLC},
+        {"qipcrtr", AF_QIPCRTR},
+},
+  types[] = {
+      {"stream", SOCK_STREAM},       {"dgram", SOCK_DGRAM}, {"raw", SOCK_RAW},
+      {"seqpacket", SOCK_SEQPACKET}, {"rdm", SOCK_RDM},
 };
 
 static bool lookup(const char *s, const void *tbl, size_t n, long *out)
@@ -47,7 +63,8 @@ int main(int argc, char **argv)
     int rc = 0;
     for (int i = 1; i < argc;) {
         long fam = 0, type = 0, proto = 0;
-        if (i + 1 >= argc || !lookup(argv[i], families, sizeof(families) / sizeof(families[0]), &fam) ||
+        if (i + 1 >= argc ||
+            !lookup(argv[i], families, sizeof(families) / sizeof(families[0]), &fam) ||
             !lookup(argv[i + 1], types, sizeof(types) / sizeof(types[0]), &type)) {
             fprintf(stderr, "probe_socket: bad family/type near '%s'\n", argv[i]);
             return 2;

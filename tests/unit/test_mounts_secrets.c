@@ -64,11 +64,10 @@ static void test_parse_long_line(void **state)
     (void)state;
     size_t n = RW_MOUNTS_CONF_MAX_LINE + 10;
     char *buf = malloc(n + 64);
-    strcpy(buf, "/first:/one\n/");
-    size_t o = strlen(buf);
+    size_t o = (size_t)snprintf(buf, n + 64, "%s", "/first:/one\n/");
     memset(buf + o, 'x', RW_MOUNTS_CONF_MAX_LINE);
     o += RW_MOUNTS_CONF_MAX_LINE;
-    strcpy(buf + o, "\n/after:/two\n");
+    snprintf(buf + o, n + 64 - o, "%s", "\n/after:/two\n");
     cleanup_mounts_conf rw_mounts_conf_t *c = NULL;
     assert_int_equal(rw_mounts_conf_parse(buf, strlen(buf), "m.conf", &c, NULL), 0);
     /* Go's scanner stops at the oversized line: nothing after it counts */

@@ -186,7 +186,7 @@ static void corrupt_and_check(const char *dir, rw_seccomp_oci_t *o, off_t off, b
     get(dir, o, true, &a);
     char path[512];
     entry_path(dir, &a, path, sizeof(path));
-    int fd = open(path, O_RDWR);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
     assert_true(fd >= 0);
     if (truncate_it) {
         assert_int_equal(ftruncate(fd, off), 0);
