@@ -2,6 +2,8 @@
  * an errno name means on this platform what golang.org/x/sys/unix means on it. */
 #include "seccomp_names.h"
 
+#include "../conf/config_admission.h"
+
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -284,51 +286,8 @@ int rw_seccomp_flag_parse(const char *s, uint32_t *out)
 
 bool rw_seccomp_cap_known(const char *name)
 {
-    static const char *const caps[] = {
-        "CAP_CHOWN",
-        "CAP_DAC_OVERRIDE",
-        "CAP_DAC_READ_SEARCH",
-        "CAP_FOWNER",
-        "CAP_FSETID",
-        "CAP_KILL",
-        "CAP_SETGID",
-        "CAP_SETUID",
-        "CAP_SETPCAP",
-        "CAP_LINUX_IMMUTABLE",
-        "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",
-        "CAP_NET_RAW",
-        "CAP_IPC_LOCK",
-        "CAP_IPC_OWNER",
-        "CAP_SYS_MODULE",
-        "CAP_SYS_RAWIO",
-        "CAP_SYS_CHROOT",
-        "CAP_SYS_PTRACE",
-        "CAP_SYS_PACCT",
-        "CAP_SYS_ADMIN",
-        "CAP_SYS_BOOT",
-        "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",
-        "CAP_SYS_TIME",
-        "CAP_SYS_TTY_CONFIG",
-        "CAP_MKNOD",
-        "CAP_LEASE",
-        "CAP_AUDIT_WRITE",
-        "CAP_AUDIT_CONTROL",
-        "CAP_SETFCAP",
-        "CAP_MAC_OVERRIDE",
-        "CAP_MAC_ADMIN",
-        "CAP_SYSLOG",
-        "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",
-        "CAP_AUDIT_READ",
-        "CAP_PERFMON",
-        "CAP_BPF",
-        "CAP_CHECKPOINT_RESTORE",
-    };
-    for (size_t i = 0; i < RW_ARRAY_SIZE(caps); i++)
-        if (strcmp(caps[i], name) == 0)
-            return true;
-    return false;
+    /* One capability table for the project (conf/config_admission.c); seccomp.json names
+     * must be spelled exactly, as podman compares them. */
+    int n = rw_adm_cap_number(name);
+    return n >= 0 && strcmp(rw_adm_cap_name(n), name) == 0;
 }

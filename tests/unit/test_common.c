@@ -185,8 +185,8 @@ static void test_sanitize(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_vectors),       cmocka_unit_test(test_hmac_rfc4231),
-        cmocka_unit_test(test_config_strict),        cmocka_unit_test(test_spec_view_and_changes),
+        cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_hmac_rfc4231),
+        cmocka_unit_test(test_config_strict),  cmocka_unit_test(test_spec_view_and_changes),
         cmocka_unit_test(test_sanitize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
