@@ -15,6 +15,7 @@
 #include "../common/fileio.h"
 #include "../common/json.h"
 #include "jsonstr.h"
+#include "runtime_state.h"
 
 static void set_str(char **slot, const char *v)
 {
@@ -162,40 +163,48 @@ int rw_audit_podman_storage_lookup(const char *bundle, const char *id, size_t ca
     return 0;
 }
 
-static const char *annot(const rw_spec_t *spec, const char *key)
+/* Annotations as a JSON object: config.json's for create, the runtime state's for exec. */
+static const char *annot(const json_t *annotations, const char *key)
 {
-    return spec ? rw_spec_annotation(spec, key) : NULL;
+    json_t *v = annotations ? json_object_get(annotations, key) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const json_t *spec_annotations(const rw_spec_t *spec)
+{
+    static const char *const keys[] = {"annotations", NULL};
+    return spec ? rw_spec_get(spec, keys) : NULL;
 }
 
 /* name, pod and image from the annotations each engine sets */
-static void from_annotations(const rw_spec_t *spec, rw_audit_container_t *out)
+static void from_annotations(const json_t *ann, rw_audit_container_t *out)
 {
     static const char *const name_keys[] = {"io.kubernetes.cri.container-name", /* containerd CRI */
                                             "io.kubernetes.container.name",     /* CRI-O */
                                             "nerdctl/name", "io.podman.annotations.name", NULL};
     for (const char *const *k = name_keys; *k && !out->name; k++) {
-        const char *v = annot(spec, *k);
+        const char *v = annot(ann, *k);
         if (v && *v) {
             set_str(&out->name, v);
             out->name_source = *k;
         }
     }
     const char *v;
-    if ((v = annot(spec, "io.kubernetes.cri.sandbox-name")) ||
-        (v = annot(spec, "io.kubernetes.pod.name")))
+    if ((v = annot(ann, "io.kubernetes.cri.sandbox-name")) ||
+        (v = annot(ann, "io.kubernetes.pod.name")))
         set_str(&out->pod_name, v);
-    if ((v = annot(spec, "io.kubernetes.cri.sandbox-namespace")) ||
-        (v = annot(spec, "io.kubernetes.pod.namespace")))
+    if ((v = annot(ann, "io.kubernetes.cri.sandbox-namespace")) ||
+        (v = annot(ann, "io.kubernetes.pod.namespace")))
         set_str(&out->pod_namespace, v);
     static const char *const image_keys[] = {"io.kubernetes.cri.image-name",
                                              "io.kubernetes.cri-o.ImageName",
                                              "org.opencontainers.image.ref.name", NULL};
     for (const char *const *k = image_keys; *k && !out->image_name; k++)
-        if ((v = annot(spec, *k)) && *v) {
+        if ((v = annot(ann, *k)) && *v) {
             set_str(&out->image_name, v);
             out->image_source = "annotation";
         }
-    if ((v = annot(spec, "io.kubernetes.cri-o.ImageRef")) && *v) {
+    if ((v = annot(ann, "io.kubernetes.cri-o.ImageRef")) && *v) {
         if (strncmp(v, "sha256:", 7) == 0 && !out->image_id)
             set_str(&out->image_id, v + 7);
     }
@@ -246,21 +255,20 @@ set_engine(rw_audit_container_t *out, const char *engine, const char *fmt, ...)
     va_end(ap);
 }
 
-void rw_audit_engine_detect(const rw_spec_t *spec, const rw_identity_t *who,
-                            rw_audit_container_t *out)
+static void engine_detect(const json_t *ann, const rw_identity_t *who, rw_audit_container_t *out)
 {
-    const char *mgr = annot(spec, "io.container.manager");
-    bool crio = annot(spec, "io.kubernetes.cri-o.SandboxID") ||
-                annot(spec, "io.kubernetes.cri-o.ContainerType");
-    bool cri = annot(spec, "io.kubernetes.cri.container-type") ||
-               annot(spec, "io.kubernetes.cri.sandbox-id");
+    const char *mgr = annot(ann, "io.container.manager");
+    bool crio = annot(ann, "io.kubernetes.cri-o.SandboxID") ||
+                annot(ann, "io.kubernetes.cri-o.ContainerType");
+    bool cri = annot(ann, "io.kubernetes.cri.container-type") ||
+               annot(ann, "io.kubernetes.cri.sandbox-id");
     if (mgr && strcmp(mgr, "libpod") == 0)
         set_engine(out, "podman", "annotation io.container.manager=%s", mgr);
     else if (crio)
         set_engine(out, "cri-o", "annotations io.kubernetes.cri-o.*");
     else if (cri)
         set_engine(out, "containerd", "annotations io.kubernetes.cri.*");
-    else if (annot(spec, "nerdctl/name") || annot(spec, "nerdctl/namespace"))
+    else if (annot(ann, "nerdctl/name") || annot(ann, "nerdctl/namespace"))
         set_engine(out, "containerd", "annotations nerdctl/*");
     for (size_t i = 0; who && i < who->n_chain; i++) {
         const rw_identity_proc_t *p = &who->chain[i];
@@ -308,12 +316,16 @@ void rw_audit_engine_detect(const rw_spec_t *spec, const rw_identity_t *who,
     }
 }
 
-int rw_audit_container_collect(const char *id, const char *bundle, const rw_spec_t *spec,
-                               const rw_identity_t *who, bool podman_storage,
-                               rw_audit_container_t *out)
+void rw_audit_engine_detect(const rw_spec_t *spec, const rw_identity_t *who,
+                            rw_audit_container_t *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (id && !(out->id = strndup(id, 1024)))
+    engine_detect(spec_annotations(spec), who, out);
+}
+
+static int collect(const char *id, const char *bundle, const json_t *annotations,
+                   const rw_identity_t *who, bool podman_storage, rw_audit_container_t *out)
+{
+    if (id && !out->id && !(out->id = strndup(id, 1024)))
         return -ENOMEM;
     /* first source wins: podman's storage, then annotations, then conmon's -n */
     if (podman_storage && bundle) {
@@ -321,9 +333,41 @@ int rw_audit_container_collect(const char *id, const char *bundle, const rw_spec
         if (r < 0)
             return r;
     }
-    from_annotations(spec, out);
-    rw_audit_engine_detect(spec, who, out);
+    from_annotations(annotations, out);
+    engine_detect(annotations, who, out);
     return 0;
+}
+
+int rw_audit_container_collect(const char *id, const char *bundle, const rw_spec_t *spec,
+                               const rw_identity_t *who, bool podman_storage,
+                               rw_audit_container_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    return collect(id, bundle, spec_annotations(spec), who, podman_storage, out);
+}
+
+int rw_audit_container_collect_exec(const char *id, const char *root, const char *runtime_path,
+                                    const rw_identity_t *who, bool podman_storage,
+                                    rw_audit_container_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    rw_audit_runtime_state_t st;
+    int r = rw_audit_runtime_state_read(root, runtime_path, id, &st);
+    if (r < 0)
+        return r;
+    r = collect(id, st.bundle, st.annotations, who, podman_storage, out);
+    if (r >= 0 && st.bundle) {
+        out->bundle = TAKE_PTR(st.bundle);
+        /* the same facts as the create record, found through the runtime's state */
+        if (out->image_source && strcmp(out->image_source, "podman-storage") == 0)
+            out->image_source = "runtime-state+podman-storage";
+        else if (out->image_source && st.from && strcmp(st.from, "bundle config.json") == 0)
+            out->image_source = "runtime-state+bundle-annotation"; /* editable after create */
+        else if (out->image_source)
+            out->image_source = "runtime-state+annotation";
+    }
+    rw_audit_runtime_state_clear(&st);
+    return r;
 }
 
 void rw_audit_container_clear(rw_audit_container_t *c)
@@ -339,6 +383,7 @@ void rw_audit_container_clear(rw_audit_container_t *c)
     free(c->image_digest);
     free(c->pod_name);
     free(c->pod_namespace);
+    free(c->bundle);
     memset(c, 0, sizeof(*c));
 }
 

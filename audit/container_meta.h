@@ -1,5 +1,6 @@
 /* What container a record is about: its name, the engine that asked for it and its image,
- * from the spec's annotations, podman's storage metadata and the process chain. */
+ * from the spec's annotations (for exec, the runtime's state), podman's storage metadata and
+ * the process chain. */
 #pragma once
 
 #include <jansson.h>
@@ -20,6 +21,7 @@ typedef struct rw_audit_container {
     char *image_name, *image_id, *image_digest;
     const char *image_source;
     char *pod_name, *pod_namespace;
+    char *bundle; /* exec: the bundle found through the runtime's state, or NULL */
 } rw_audit_container_t;
 
 /* Best effort: never fails except for memory; unknown fields stay NULL. spec may be NULL
@@ -27,6 +29,13 @@ typedef struct rw_audit_container {
 int rw_audit_container_collect(const char *id, const char *bundle, const rw_spec_t *spec,
                                const rw_identity_t *who, bool podman_storage,
                                rw_audit_container_t *out);
+/* The same for an exec, which names only the container: the bundle and annotations come
+ * from the real runtime's state under root (its --root; NULL: the runtime's default), and
+ * image.source says so ("runtime-state+annotation", "runtime-state+podman-storage", or
+ * "runtime-state+bundle-annotation" when only the bundle's config.json had them). */
+int rw_audit_container_collect_exec(const char *id, const char *root, const char *runtime_path,
+                                    const rw_identity_t *who, bool podman_storage,
+                                    rw_audit_container_t *out);
 void rw_audit_container_clear(rw_audit_container_t *c);
 json_t *rw_audit_container_json(const rw_audit_container_t *c);
 json_t *rw_audit_image_json(const rw_audit_container_t *c);

@@ -116,7 +116,10 @@ char *rw_audit_record_build(const rw_audit_event_t *ev, bool full, size_t *ret_l
             json_object_set_new(eng, "evidence", rw_audit_jstr(c ? c->engine_evidence : NULL));
         }
         json_object_set_new(o, "engine", eng ? eng : json_null());
-        json_object_set_new(o, "bundle", rw_audit_jstr(ev->bundle));
+        json_object_set_new(o, "bundle",
+                            rw_audit_jstr(ev->bundle ? ev->bundle
+                                          : c        ? c->bundle
+                                                     : NULL));
         json_object_set_new(o, "image", c ? rw_audit_image_json(c) : json_null());
         json_object_set_new(o, "config_sha256",
                             ev->config_sha256 && *ev->config_sha256 ? json_string(ev->config_sha256)

@@ -17,8 +17,7 @@ int rw_dir_open_at(int dirfd, const char *path, rw_error_t **err)
     if (fd < 0) {
         int e = errno;
         if (e == ELOOP || e == ENOTDIR)
-            return rw_error_set(err, e, "%s: not a directory (symbolic links are refused)",
-                                path);
+            return rw_error_set(err, e, "%s: not a directory (symbolic links are refused)", path);
         return rw_error_setsys(err, e, "%s: cannot open directory", path);
     }
     return fd;
@@ -28,8 +27,8 @@ int rw_file_read_at(int dirfd, const char *name, size_t max_size, char **ret_buf
                     struct stat *ret_st, rw_error_t **err)
 {
     /* O_NONBLOCK so that a FIFO planted in place of the file cannot block us. */
-    cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
-                                                   O_NOCTTY);
+    cleanup_close int fd =
+        openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
         if (e == ELOOP)
@@ -102,6 +101,12 @@ int rw_write_all(int fd, const void *buf, size_t len)
 int rw_file_replace_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
                        uid_t uid, gid_t gid, rw_error_t **err)
 {
+    return rw_file_replace_at_sync(dirfd, name, buf, len, mode, uid, gid, RW_REPLACE_DURABLE, err);
+}
+
+int rw_file_replace_at_sync(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                            uid_t uid, gid_t gid, rw_replace_sync_t sync, rw_error_t **err)
+{
     char tmp[64];
     cleanup_close int fd = -1;
     for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
@@ -127,7 +132,7 @@ int rw_file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
         unlinkat(dirfd, tmp, 0);
         return rw_error_setsys(err, e, "%s: cannot keep the owner", name);
     }
-    if (fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode & 07777) < 0 || (sync != RW_REPLACE_VOLATILE && fsync(fd) < 0)) {
         int e = errno;
         unlinkat(dirfd, tmp, 0);
         return rw_error_setsys(err, e, "%s: cannot finish temporary file", name);
@@ -137,7 +142,8 @@ int rw_file_replace_at(int dirfd, const char *name, const void *buf, size_t len,
         unlinkat(dirfd, tmp, 0);
         return rw_error_setsys(err, e, "%s: cannot replace", name);
     }
-    (void)fsync(dirfd);
+    if (sync == RW_REPLACE_DURABLE)
+        (void)fsync(dirfd);
     return 0;
 }
 

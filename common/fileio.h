@@ -17,8 +17,19 @@ int rw_dir_open_at(int dirfd, const char *path, rw_error_t **err);
 int rw_file_read_at(int dirfd, const char *name, size_t max_size, char **ret_buf, size_t *ret_len,
                     struct stat *ret_st, rw_error_t **err);
 
-/* Replaces dirfd/name atomically: temp file in the same directory, fsync, rename, fsync dir.
- * mode/uid/gid are applied to the new file (pass the old file's stat to keep them). */
+/* How durable a replacement must be. Readers always see the old or the new file whole; the
+ * choice is only what survives a power cut. */
+typedef enum rw_replace_sync {
+    RW_REPLACE_VOLATILE, /* no fsync: runtime state under /run, caches that self-check */
+    RW_REPLACE_FILE,     /* fsync the new file before the rename */
+    RW_REPLACE_DURABLE,  /* fsync the file, rename, fsync the directory */
+} rw_replace_sync_t;
+
+/* Replaces dirfd/name atomically: temp file in the same directory, then rename, synced as
+ * `sync` says. mode/uid/gid are applied to the new file (pass the old file's stat to keep
+ * them). rw_file_replace_at is RW_REPLACE_DURABLE. */
+int rw_file_replace_at_sync(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+                            uid_t uid, gid_t gid, rw_replace_sync_t sync, rw_error_t **err);
 int rw_file_replace_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
                        uid_t uid, gid_t gid, rw_error_t **err);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../common/cleanup.h"
+#include "../common/hash.h"
 #include "../common/json.h"
 
 static void strv_free(char **v)
@@ -493,7 +494,19 @@ char *rw_spec_serialize(const rw_spec_t *s, size_t *ret_len)
     return out;
 }
 
-json_t *rw_spec_changes_json(const rw_spec_t *s)
+static json_t *change_value(const char *compact, size_t max_inline)
+{
+    size_t n = strlen(compact);
+    if (n <= max_inline)
+        return json_loads(compact, JSON_DECODE_ANY, NULL);
+    uint8_t d[RW_SHA256_LEN];
+    char hex[RW_SHA256_HEX_LEN + 1];
+    rw_sha256(compact, n, d);
+    rw_hex(d, sizeof(d), hex);
+    return json_pack("{s:s,s:I}", "sha256", hex, "bytes", (json_int_t)n);
+}
+
+json_t *rw_spec_changes_json(const rw_spec_t *s, size_t max_inline)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < s->n_changes; i++) {
@@ -504,9 +517,9 @@ json_t *rw_spec_changes_json(const rw_spec_t *s)
         json_object_set_new(o, "op", json_string(c->op));
         json_object_set_new(o, "path", json_string(c->path));
         if (c->old_value)
-            json_object_set_new(o, "old", json_loads(c->old_value, JSON_DECODE_ANY, NULL));
+            json_object_set_new(o, "old", change_value(c->old_value, max_inline));
         if (c->new_value)
-            json_object_set_new(o, "new", json_loads(c->new_value, JSON_DECODE_ANY, NULL));
+            json_object_set_new(o, "new", change_value(c->new_value, max_inline));
         json_object_set_new(o, "why", json_string(c->why));
         json_array_append_new(arr, o);
     }

@@ -155,5 +155,7 @@ int rw_spec_append(rw_spec_t *s, const char *const *keys, json_t *value, const c
 
 /* Serialises the current document (caller frees). */
 char *rw_spec_serialize(const rw_spec_t *s, size_t *ret_len);
-/* Renders the change list as JSON (new reference). */
-json_t *rw_spec_changes_json(const rw_spec_t *s);
+/* Renders the change list as JSON (new reference). A value whose compact JSON is longer
+ * than max_inline bytes is rendered as {"sha256": hex, "bytes": n} instead (audit records
+ * stay small; `runwarden check` shows everything with SIZE_MAX). */
+json_t *rw_spec_changes_json(const rw_spec_t *s, size_t max_inline);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static void print_json(const rw_ctx_t *ctx, rw_decision_t d, const char *error)
     }
     json_object_set_new(o, "findings", fs);
     const rw_spec_t *s = ctx->spec ? ctx->spec : ctx->process;
-    json_object_set_new(o, "diff", s ? rw_spec_changes_json(s) : json_array());
+    json_object_set_new(o, "diff", s ? rw_spec_changes_json(s, SIZE_MAX) : json_array());
     json_object_set(o, "facts", ctx->facts);
     char *out = rw_json_dump(o);
     if (out)

@@ -95,28 +95,63 @@ json_t *rw_hook_entry(const char *name, const char *const *extra_args, int timeo
     return h;
 }
 
+static const rw_hook_t *find_hook(const char *name)
+{
+    for (const rw_hook_t *h = rw_hooks; h->name; h++)
+        if (strcmp(h->name, name) == 0)
+            return h;
+    return NULL;
+}
+
+/* argv[1..]: one or more parts "NAME ARGS..." separated by RW_HOOK_SEPARATOR. Every part
+ * runs, in order, with the state read once; the exit code is the first failing part's. */
 int rw_cmd_hook(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: runwarden hook NAME   (called by the runtime, state on stdin)\n");
+        fprintf(stderr,
+                "usage: runwarden hook NAME [ARGS...] [%s NAME [ARGS...]]...   "
+                "(called by the runtime, state on stdin)\n",
+                RW_HOOK_SEPARATOR);
         return 2;
     }
-    for (const rw_hook_t *h = rw_hooks; h->name; h++) {
-        if (strcmp(h->name, argv[1]) != 0)
+    /* Check every name before reading stdin: a typo must not half-run a phase. */
+    for (int i = 1; i < argc; i++) {
+        bool starts = i == 1 || strcmp(argv[i - 1], RW_HOOK_SEPARATOR) == 0;
+        if (!starts)
             continue;
-        rw_hook_state_t st;
-        rw_error_t *err = NULL;
-        int r = rw_hook_state_read(STDIN_FILENO, &st, &err);
-        if (r < 0) {
-            fprintf(stderr, "runwarden: hook %s: %s\n", argv[1], err ? err->msg : "bad state");
-            rw_error_free(err);
-            rw_hook_state_clear(&st);
-            return 1;
+        if (strcmp(argv[i], RW_HOOK_SEPARATOR) == 0 || !find_hook(argv[i])) {
+            fprintf(stderr, "runwarden: hook: unknown hook '%s'\n", argv[i]);
+            return 2;
         }
-        int rc = h->run(argc - 1, argv + 1, &st);
-        rw_hook_state_clear(&st);
-        return rc;
     }
-    fprintf(stderr, "runwarden: hook: unknown hook '%s'\n", argv[1]);
-    return 2;
+    if (strcmp(argv[argc - 1], RW_HOOK_SEPARATOR) == 0) {
+        fprintf(stderr, "runwarden: hook: the hook list ends with '%s'\n", RW_HOOK_SEPARATOR);
+        return 2;
+    }
+    rw_hook_state_t st;
+    rw_error_t *err = NULL;
+    if (rw_hook_state_read(STDIN_FILENO, &st, &err) < 0) {
+        fprintf(stderr, "runwarden: hook %s: %s\n", argv[1], err ? err->msg : "bad state");
+        rw_error_free(err);
+        rw_hook_state_clear(&st);
+        return 1;
+    }
+    int rc = 0;
+    for (int i = 1; i < argc;) {
+        int end = i + 1;
+        while (end < argc && strcmp(argv[end], RW_HOOK_SEPARATOR) != 0)
+            end++;
+        /* each part sees only its own arguments, NULL-terminated like a real argv */
+        char *saved = end < argc ? argv[end] : NULL;
+        if (end < argc)
+            argv[end] = NULL;
+        int prc = find_hook(argv[i])->run(end - i, argv + i, &st);
+        if (end < argc)
+            argv[end] = saved;
+        if (prc != 0 && rc == 0)
+            rc = prc;
+        i = end + 1;
+    }
+    rw_hook_state_clear(&st);
+    return rc;
 }

@@ -1,13 +1,16 @@
 /* Finding and starting runwarden-bpf, the helper that owns every libbpf call, so that the
- * pass-through path of the main binary never loads libbpf. */
+ * main binary never loads libbpf: in place for `audit follow`, as a child the hooks wait
+ * for when the host part must be loaded. */
 #include "ebpf_helper.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -113,4 +116,25 @@ int rw_ebpf_exec_helper(const rw_ebpf_config_t *ec, char **args)
     args[0] = (char *)RW_EBPF_HELPER_NAME;
     execv(helper, args);
     return -errno;
+}
+
+int rw_ebpf_run_helper(const rw_ebpf_config_t *ec, char **args)
+{
+    cleanup_free char *helper = rw_ebpf_helper_path(ec);
+    if (!helper)
+        return -ENOMEM;
+    args[0] = (char *)RW_EBPF_HELPER_NAME;
+    extern char **environ;
+    pid_t pid = 0;
+    int r = posix_spawn(&pid, helper, NULL, NULL, args, environ);
+    if (r != 0)
+        return -r;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

@@ -1,5 +1,6 @@
 /* The launcher's side of the eBPF feature: libbpf lives only in the runwarden-bpf helper
- * executable, so the stage, the OCI hooks and `runwarden audit follow` find it and exec it. */
+ * executable; the OCI hooks attach and release containers themselves (audit/bpf_shared.h)
+ * and start the helper only to load the host part; `runwarden audit follow` execs it. */
 #pragma once
 
 #include "../conf/config.h"
@@ -18,6 +19,9 @@ int rw_ebpf_load_config(const char *path, rw_config_t **ret_cfg, rw_ebpf_config_
 /* Replaces this process with runwarden-bpf ARGS... (argv[0] is set here). Returns only on
  * failure (-errno). */
 int rw_ebpf_exec_helper(const rw_ebpf_config_t *ec, char **args);
+/* Runs runwarden-bpf ARGS... as a child with this process's stdio and waits: its exit
+ * status (128 + signal when killed), or -errno when it could not be started. */
+int rw_ebpf_run_helper(const rw_ebpf_config_t *ec, char **args);
 
 int rw_hook_ebpf_create_runtime(int argc, char **argv, const rw_hook_state_t *state);
 int rw_hook_ebpf_poststop(int argc, char **argv, const rw_hook_state_t *state);

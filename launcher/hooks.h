@@ -6,6 +6,10 @@
 
 #include "../common/error.h"
 
+/* Separates the hooks of one merged entry: `runwarden hook A ARGS... + B ARGS...`
+ * (stage_hooks.c builds them; every part runs in the one process, state read once). */
+#define RW_HOOK_SEPARATOR "+"
+
 typedef struct rw_hook_state {
     char *id, *bundle, *status;
     int pid;             /* 0 when absent (poststop) */

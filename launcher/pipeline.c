@@ -1,6 +1,8 @@
 /* Pipeline driver: loads the bundle safely, runs the stages, decides, and commits the
  * changed spec. Nothing here prints; main() turns results into one line. */
 #include "pipeline.h"
+#include "timing.h"
+#include "timing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -212,6 +214,7 @@ int rw_pipeline_run(rw_ctx_t *ctx, rw_error_t **err)
             continue;
         rw_error_t *e = NULL;
         int r = st->run(ctx, &e);
+        rw_timing_mark(st->name);
         if (r < 0) {
             /* The stage could not decide: fail closed unless the site chose otherwise. */
             const char *msg = e ? e->msg : "stage failed";
@@ -277,14 +280,20 @@ static int commit_one(rw_spec_t *spec, int dirfd, const char *name, const struct
         return 0;
     }
     out = rw_spec_serialize(spec, &len);
+    rw_timing_mark("commit: serialise");
     if (!out)
         return rw_error_set(err, ENOMEM, "%s: cannot serialise the changed spec", spec->file);
     uint8_t d[RW_SHA256_LEN];
     rw_sha256(out, len, d);
     rw_hex(d, sizeof(d), sha_out);
+    rw_timing_mark("commit: digest");
     if (dry_run)
         return 0;
-    int r = rw_file_replace_at(dirfd, name, out, len, st->st_mode, st->st_uid, st->st_gid, err);
+    /* The file is synced before the rename (the runtime must never read a torn spec); the
+     * directory is not: after a power cut either version is whole, and the container is
+     * gone anyway. */
+    int r = rw_file_replace_at_sync(dirfd, name, out, len, st->st_mode, st->st_uid, st->st_gid,
+                                    RW_REPLACE_FILE, err);
     return r < 0 ? rw_error_prefix(err, "%s", spec->file) : 0;
 }
 

@@ -18,6 +18,11 @@
 #include "../common/json.h"
 #include "../conf/config_audit.h"
 #include "report.h"
+#include "timing.h"
+
+/* Longer changed values (a whole seccomp profile, the compiled filter) are recorded by
+ * digest: the record names them, config_sha256 pins the file, the log stays small. */
+#define RW_RECORD_MAX_INLINE 512
 
 static void clear_acp(rw_audit_config_t *c)
 {
@@ -85,12 +90,17 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
     /* the kernel's answer arrives while we collect and build the record */
     int probe = ac->linux_audit ? rw_audit_linux_probe_start() : -1;
     _cleanup_(container_clearp) rw_audit_container_t c = {0};
-    if (rw_audit_container_collect(inv->id, ctx->bundle_path, ctx->spec, ctx->who,
-                                   ac->podman_storage, &c) < 0) {
+    /* an exec names only the container: its bundle and image come from the runtime's state */
+    if ((inv->cmd == RW_CMD_EXEC
+             ? rw_audit_container_collect_exec(inv->id, inv->root, ctx->runtime_path, ctx->who,
+                                               ac->podman_storage, &c)
+             : rw_audit_container_collect(inv->id, ctx->bundle_path, ctx->spec, ctx->who,
+                                          ac->podman_storage, &c)) < 0) {
         if (probe >= 0)
             close(probe);
         return rw_error_set(err, ENOMEM, "audit: out of memory");
     }
+    rw_timing_mark("record: container facts");
     const rw_finding_t *fr = first_refusal(&ctx->findings);
     cleanup_json json_t *la = NULL;
     rw_audit_linux_msg_t lm = {
@@ -105,9 +115,10 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
     };
     if (ac->linux_audit)
         la = rw_audit_linux_send(&lm, probe);
+    rw_timing_mark("record: kernel audit message");
 
     const rw_spec_t *s = ctx->spec ? ctx->spec : ctx->process;
-    cleanup_json json_t *changes = s ? rw_spec_changes_json(s) : NULL;
+    cleanup_json json_t *changes = s ? rw_spec_changes_json(s, RW_RECORD_MAX_INLINE) : NULL;
     char *const *exec_args = NULL;
     if (inv->cmd == RW_CMD_EXEC && !ctx->process && inv->exec_args_index >= 0 &&
         inv->exec_args_index < inv->argc)
@@ -136,8 +147,10 @@ static int record_full(rw_ctx_t *ctx, const rw_audit_config_t *ac, rw_decision_t
     cleanup_free char *body = rw_audit_record_build(&ev, true, NULL);
     if (!body)
         return rw_error_set(err, ENOMEM, "audit: out of memory building the record");
+    rw_timing_mark("record: build");
     rw_error_t *e = NULL;
     int r = append(ac, body, true, inv, &e);
+    rw_timing_mark("record: append");
     if (r >= 0)
         return 0;
     if (ac->linux_audit && !refused) {

@@ -12,6 +12,7 @@
 #include "pipeline.h"
 #include "record.h"
 #include "report.h"
+#include "timing.h"
 
 static void report_findings(const rw_ctx_t *ctx, rw_decision_t d)
 {
@@ -38,11 +39,13 @@ static int police(rw_ctx_t *ctx)
 {
     rw_error_t *err = NULL;
     int r = rw_pipeline_load(ctx, &err);
+    rw_timing_mark("load");
     if (r >= 0 && !ctx->who) {
         /* who is starting it, for the audit record and the admission policy */
         rw_error_t *ie = NULL;
         (void)rw_identity_collect(&ctx->who, &ie);
         rw_error_free(ie);
+        rw_timing_mark("identity");
     }
     if (r >= 0)
         r = rw_pipeline_run(ctx, &err);
@@ -60,8 +63,11 @@ static int police(rw_ctx_t *ctx)
         rw_error_free(err);
         return 1;
     }
+    rw_timing_mark("commit");
     /* The record must be durable before the runtime runs (audit.required). */
-    if ((r = rw_record_decision(ctx, d, &err)) < 0) {
+    r = rw_record_decision(ctx, d, &err);
+    rw_timing_mark("record");
+    if (r < 0) {
         rw_report_refusal(ctx->inv, err ? err->msg : "cannot write the audit record");
         rw_error_free(err);
         return 1;
@@ -78,7 +84,10 @@ int rw_runtime_main(int argc, char **argv, const char *shim)
 
     cleanup_config rw_config_t *cfg = NULL;
     rw_error_t *err = NULL;
-    if (rw_config_load(&cfg, &err) < 0) {
+    rw_timing_mark("start");
+    int lr = rw_config_load(&cfg, &err);
+    rw_timing_mark("config");
+    if (lr < 0) {
         rw_report_error(&inv, err ? err->msg : "cannot load the runwarden config");
         rw_error_free(err);
         return 1;
@@ -135,6 +144,7 @@ int rw_runtime_main(int argc, char **argv, const char *shim)
         return 1;
     }
 
+    rw_timing_mark("exec");
     rw_exec_runtime(runtime, argc, argv, &err);
     rw_report_error(&inv, err ? err->msg : "cannot execute the real runtime");
     rw_error_free(err);

@@ -558,7 +558,7 @@ int rw_secrets_rm_tree_at(int dirfd, int depth)
     return r;
 }
 
-static int rm_named(int parent, const char *name)
+int rw_secrets_rm_named(int parent, const char *name)
 {
     int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -580,8 +580,15 @@ int rw_secrets_commit(rw_secrets_copy_t *c, rw_error_t **err)
     if (m < 0 || rw_write_all(m, c->id, strlen(c->id)) < 0 || fsync(m) < 0)
         return rw_error_setsys(err, errno ? errno : EIO, "%s: cannot write the marker",
                                c->base_dir);
+    if (c->runtime_state && c->runtime_state[0] == '/') {
+        cleanup_close int o = openat(c->tmp_fd, RW_SECRETS_OWNER,
+                                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (o < 0 || rw_write_all(o, c->runtime_state, strlen(c->runtime_state)) < 0)
+            return rw_error_setsys(err, errno ? errno : EIO, "%s: cannot write the owner marker",
+                                   c->base_dir);
+    }
     /* A stale copy of an earlier container with this id (crash, failed create). */
-    int r = rm_named(c->base_fd, c->id);
+    int r = rw_secrets_rm_named(c->base_fd, c->id);
     if (r < 0 && r != -ENOENT)
         return rw_error_setsys(err, -r, "%s/%s: cannot remove the stale copy", c->base_dir, c->id);
     if (renameat(c->base_fd, c->tmp_name, c->base_fd, c->id) < 0)
@@ -595,7 +602,7 @@ int rw_secrets_commit(rw_secrets_copy_t *c, rw_error_t **err)
 void rw_secrets_end(rw_secrets_copy_t *c)
 {
     if (c->base_fd >= 0 && c->tmp_name[0])
-        (void)rm_named(c->base_fd, c->tmp_name);
+        (void)rw_secrets_rm_named(c->base_fd, c->tmp_name);
     if (c->tmp_fd >= 0)
         close(c->tmp_fd);
     if (c->base_fd >= 0)
@@ -625,5 +632,5 @@ int rw_secrets_remove(const char *base_dir, const char *id)
     if (rw_file_read_at(dir, RW_SECRETS_MARKER, 1024, &mark, &len, NULL, NULL) < 0 ||
         len != strlen(id) || memcmp(mark, id, len) != 0)
         return -EPERM;
-    return rm_named(base, id);
+    return rw_secrets_rm_named(base, id);
 }

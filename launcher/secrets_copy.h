@@ -13,6 +13,9 @@
 #include "../conf/config_mounts.h"
 
 #define RW_SECRETS_MARKER ".runwarden-secrets"
+/* Beside the marker: the runtime's state directory of the container (<root>/<id>), so a
+ * copy whose container never came to be, or is gone, can be told from a live one. */
+#define RW_SECRETS_OWNER ".runwarden-runtime-state"
 
 typedef struct rw_secrets_copy {
     bool dry_run; /* walk and count only; nothing is created */
@@ -21,6 +24,7 @@ typedef struct rw_secrets_copy {
     uid_t uid; /* owner of the copies: what container root maps to */
     gid_t gid;
     const char *selinux_label; /* NULL: no labelling */
+    const char *runtime_state; /* <runtime root>/<id>, recorded for rw_secrets_gc; may be NULL */
     /* state */
     char *base_dir, *id;
     int base_fd, tmp_fd;
@@ -52,5 +56,12 @@ int rw_secrets_remove(const char *base_dir, const char *id);
 char *rw_secrets_base_dir(const rw_mounts_config_t *mc);
 /* Rootless as containers/common sees it: not euid 0, or inside podman's user namespace. */
 bool rw_secrets_rootless(void);
+/* Removes copies left behind by containers that are gone without a poststop hook (a create
+ * that failed after runwarden ran, a crash): those whose recorded runtime state directory
+ * is missing while its parent, the runtime root, exists; and staging trees. Only entries
+ * older than min_age_s, at most max_remove of them. Returns how many were removed. */
+int rw_secrets_gc(const char *base_dir, unsigned min_age_s, unsigned max_remove);
+/* Removes parent/name and everything below it (no links followed, one file system). */
+int rw_secrets_rm_named(int parent, const char *name);
 /* Removes everything below an open directory (no links followed, one file system). */
 int rw_secrets_rm_tree_at(int dirfd, int depth);

@@ -1,10 +1,13 @@
 /* Stage "ebpf": adds the OCI hooks that attach runwarden's per-container BPF programs
  * (createRuntime) and collect their counters (poststop), and removes CAP_NET_RAW where the
- * tenant may not open raw or packet sockets. Refuses when BPF is required but unavailable. */
+ * tenant may not open raw or packet sockets, at create and at exec (an exec with an inline
+ * `--cap CAP_NET_RAW` is refused: argv is forwarded untouched). Refuses when BPF is
+ * required but unavailable. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/cleanup.h"
 #include "../common/json.h"
@@ -17,12 +20,16 @@ static const char *const cap_sets[] = {"bounding",  "effective", "inheritable",
                                        "permitted", "ambient",   NULL};
 
 /* Packet sockets never reach a cgroup socket hook; the kernel checks CAP_NET_RAW for them,
- * so without that capability AF_PACKET (and raw inet) sockets are refused by the kernel. */
-static int drop_net_raw(rw_ctx_t *ctx, bool *dropped)
+ * so without that capability AF_PACKET (and raw inet) sockets are refused by the kernel.
+ * in_process: the capabilities are under "process" (config.json), else at the top
+ * (an exec's process.json). */
+static int drop_net_raw(rw_spec_t *s, bool in_process, bool *dropped)
 {
     for (const char *const *set = cap_sets; *set; set++) {
-        const char *keys[] = {"process", "capabilities", *set, NULL};
-        json_t *arr = rw_spec_get(ctx->spec, keys);
+        const char *keys_in_process[] = {"process", "capabilities", *set, NULL};
+        const char *keys_top[] = {"capabilities", *set, NULL};
+        const char **keys = in_process ? keys_in_process : keys_top;
+        json_t *arr = rw_spec_get(s, keys);
         if (!json_is_array(arr))
             continue;
         json_t *keep = json_array();
@@ -42,13 +49,58 @@ static int drop_net_raw(rw_ctx_t *ctx, bool *dropped)
             json_decref(keep);
             continue;
         }
-        int r = rw_spec_set(ctx->spec, keys, keep,
+        int r = rw_spec_set(s, keys, keep,
                             "ebpf: raw and packet sockets are not allowed for this tenant");
         if (r < 0)
             return r;
         *dropped = true;
     }
     return 0;
+}
+
+/* `exec --cap NET_RAW` / `--cap CAP_NET_RAW`, as runc and crun accept it. */
+static bool inline_net_raw(const rw_invocation_t *inv)
+{
+    for (size_t i = 0; i < inv->n_exec_caps; i++) {
+        const char *c = inv->exec_caps[i];
+        if (strncasecmp(c, "CAP_", 4) == 0)
+            c += 4;
+        if (strcasecmp(c, "NET_RAW") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* An exec runs under the container's tenant (set by the admission stage from the
+ * container's record): the same CAP_NET_RAW rule as at create. The engine builds an exec's
+ * capabilities from its own copy of the container's config, not from the config.json
+ * runwarden rewrote, so the rule must be applied again here. */
+static int run_exec(rw_ctx_t *ctx, const rw_ebpf_config_t *ec)
+{
+    const rw_ebpf_policy_t *pol = rw_config_ebpf_policy(ec, ctx->tenant);
+    json_t *fact =
+        json_pack("{s:o,s:b}", "tenant", ctx->tenant ? json_string(ctx->tenant) : json_null(),
+                  "allowRawSockets", pol->allow_raw_sockets);
+    if (!fact)
+        return -ENOMEM;
+    bool dropped = false;
+    int r = 0;
+    if (!pol->allow_raw_sockets && ctx->process)
+        r = drop_net_raw(ctx->process, false, &dropped);
+    /* also beside --process: crun adds --cap to the file's capabilities */
+    if (r >= 0 && !pol->allow_raw_sockets && inline_net_raw(ctx->inv)) {
+        json_object_set_new(fact, "capNetRawRefused", json_string("exec --cap CAP_NET_RAW"));
+        r = rw_ctx_finding(ctx, RW_SEV_REFUSE, STAGE, "ebpf.allowRawSockets", "exec --cap",
+                           "CAP_NET_RAW",
+                           "drop --cap CAP_NET_RAW: this tenant may not open raw or packet "
+                           "sockets (an inline command's capabilities cannot be rewritten; "
+                           "or allow ebpf.allowRawSockets for the tenant)");
+    }
+    json_object_set_new(fact, "capNetRawRemoved", json_boolean(dropped));
+    if (r >= 0)
+        r = rw_ctx_fact(ctx, STAGE, "policy", json_incref(fact));
+    json_decref(fact);
+    return r;
 }
 
 static int add_hook(rw_ctx_t *ctx, const char *when, const char *name, const char *const *args)
@@ -70,9 +122,10 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         rw_config_ebpf_clear(&ec);
         return r;
     }
-    if (!ec.enabled) {
+    if (!ec.enabled || !ctx->spec) {
+        r = ec.enabled ? run_exec(ctx, &ec) : 0;
         rw_config_ebpf_clear(&ec);
-        return 0;
+        return r;
     }
     const rw_ebpf_policy_t *pol = rw_config_ebpf_policy(&ec, ctx->tenant);
     json_t *fact = json_object();
@@ -89,7 +142,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     json_object_set_new(fact, "sysctlWrites", json_boolean(pol->sysctl_writes));
 
     bool dropped = false;
-    if (!pol->allow_raw_sockets && (r = drop_net_raw(ctx, &dropped)) < 0)
+    if (!pol->allow_raw_sockets && (r = drop_net_raw(ctx->spec, true, &dropped)) < 0)
         goto out;
     json_object_set_new(fact, "capNetRawRemoved", json_boolean(dropped));
 
@@ -137,7 +190,7 @@ out:
 
 static bool applies(const rw_ctx_t *ctx)
 {
-    return ctx->spec != NULL && ctx->cfg->ebpf != NULL;
+    return ctx->cfg->ebpf != NULL && (ctx->spec != NULL || ctx->inv->cmd == RW_CMD_EXEC);
 }
 
 const rw_stage_t rw_stage_ebpf = {STAGE, applies, run};

@@ -16,6 +16,7 @@
 
 #include "../common/cleanup.h"
 #include "../conf/config_mounts.h"
+#include "../audit/runtime_state.h"
 #include "../conf/mounts_conf.h"
 #include "../policy/admission.h"
 #include "hook_env.h"
@@ -337,8 +338,18 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
                               id ? id : "(none)",
                               "no mounts.conf content is mounted for a container without a "
                               "plain id");
+    /* Copies of containers that vanished without their poststop hook; a minute's grace
+     * covers a create whose runtime has not made its state directory yet. */
+    if (!ctx->dry_run)
+        (void)rw_secrets_gc(base, 60, 16);
+    cleanup_free char *rt_root =
+        ctx->inv->root ? strdup(ctx->inv->root) : rw_audit_runtime_default_root(ctx->runtime_path);
+    cleanup_free char *rt_state = NULL;
+    if (rt_root && rt_root[0] == '/' && asprintf(&rt_state, "%s/%s", rt_root, id) < 0)
+        rt_state = NULL;
     job_t j = {.ctx = ctx, .mc = mc};
     j.copy = (rw_secrets_copy_t){
+        .runtime_state = rt_state,
         .dry_run = ctx->dry_run,
         .max_file_size = mc->max_file_size,
         .max_total_size = mc->max_total_size,

@@ -15,6 +15,7 @@
 #include "../profiles/seccomp_profile.h"
 #include "../profiles/seccomp_resolve.h"
 #include "stages.h"
+#include "timing.h"
 
 #define STAGE "seccomp"
 #define BPF_ANNOTATION "run.oci.seccomp_bpf_data"
@@ -150,6 +151,7 @@ static int hand_over(rw_ctx_t *ctx, const rw_seccomp_config_t *cfg, const rw_sec
     _cleanup_(rw_seccomp_filter_clear) rw_seccomp_filter_t f = {0};
     rw_error_t *cerr = NULL;
     int r = rw_seccomp_filter_get(o, &copts, &cache, &f, &cerr);
+    rw_timing_mark("seccomp: filter get");
     if (r == -ENOENT || r == -ENOSYS) {
         /* libseccomp cannot be loaded. crun compiles the same profile itself, so handing
          * over is only an optimisation; but a rule that needs libseccomp cannot be checked. */
@@ -240,6 +242,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     if (use_site) {
         if ((r = load_site(ctx, cfg, &site, &w, err)) < 0)
             return r;
+        rw_timing_mark("seccomp: site profile");
         json_t *sj = rw_seccomp_oci_to_json(site);
         if (!sj)
             return -ENOMEM;
@@ -248,6 +251,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
                               : "seccomp: the container had no confining profile (mode require)";
         if ((r = rw_spec_set(ctx->spec, seccomp_keys, sj, why)) < 0)
             return r;
+        rw_timing_mark("seccomp: to json + set");
         const char *what = !engine ? "none" : unconfined ? "unconfined" : "engine-profile";
         if ((r = rw_ctx_fact(ctx, STAGE, "replaced", json_string(what))) < 0)
             return r;
@@ -274,6 +278,7 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         return r;
     if ((r = rw_ctx_fact(ctx, STAGE, "resolvedSha256", json_string(d))) < 0)
         return r;
+    rw_timing_mark("seccomp: digest");
 
     bool crun = rw_cli_flavor_for(ctx->runtime_path) == RW_FLAVOR_CRUN;
     bool to_crun = crun && cfg->hand_to_crun;

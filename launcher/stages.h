@@ -12,3 +12,4 @@ extern const rw_stage_t rw_stage_admission_commit;
 extern const rw_stage_t rw_stage_mounts;
 extern const rw_stage_t rw_stage_lsm, rw_stage_lsm_exec, rw_stage_lsm_commit;
 extern const rw_stage_t rw_stage_trust;
+extern const rw_stage_t rw_stage_hooks;

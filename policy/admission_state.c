@@ -67,7 +67,10 @@ int rw_admission_state_write(const char *state_dir, const char *id, const char *
         return -ENOMEM;
     char name[256];
     snprintf(name, sizeof(name), "%s.json", id);
-    return rw_file_replace_at(dfd, name, text, strlen(text), 0600, 0, 0, err);
+    /* No fsync: this lives under /run and means nothing after a reboot, when the container
+     * is gone too; readers see the old or the new file whole either way. */
+    return rw_file_replace_at_sync(dfd, name, text, strlen(text), 0600, 0, 0, RW_REPLACE_VOLATILE,
+                                   err);
 }
 
 int rw_admission_state_read(const char *state_dir, const char *id, char **ret_tenant,

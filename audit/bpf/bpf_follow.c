@@ -1,6 +1,7 @@
-/* `audit follow`: the long-running consumer. Holds the consumer lock (poststop hooks then
- * wait for it instead of draining), records every event into the audit log in batches made
- * durable at least every RW_FOLLOW_SYNC_MS, and prints the events asked for. */
+/* `audit follow`: the long-running consumer. Holds the follow lock (poststop hooks then
+ * leave the draining to it) and the consumer lock, records every event into the audit log
+ * in batches made durable at least every RW_FOLLOW_SYNC_MS, and prints the events asked
+ * for. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,24 +93,29 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
 {
     int r;
     {
-        cleanup_close int hl = rw_bpf_lock(c, "host.lock", true, err);
+        cleanup_close int hl = rw_bpf_lock(c, RW_BPF_LOCK_HOST, true, err);
         if (hl < 0)
             return hl;
         cleanup_json json_t *facts = json_object();
         if ((r = rw_bpf_host_ensure(c, facts, err)) < 0)
             return r;
     }
-    /* A poststop hook holds the lock only while it drains: wait for it, but not for
-     * another follow. */
+    cleanup_close int flock_fd = rw_bpf_follow_lock(c, err);
+    if (flock_fd == -EWOULDBLOCK)
+        return rw_error_set(err, EBUSY,
+                            "another `runwarden audit follow` is already draining the events "
+                            "(%s in %s)",
+                            RW_BPF_LOCK_FOLLOW, c->ec.state_dir);
+    if (flock_fd < 0)
+        return flock_fd;
+    /* A poststop hook holds the consumer lock only while it drains: wait for it. */
     cleanup_close int lock = -1;
     uint64_t deadline = now_ms() + RW_FOLLOW_LOCK_WAIT_MS;
-    while ((lock = rw_bpf_lock(c, "consumer.lock", false, err)) == -EWOULDBLOCK) {
+    while ((lock = rw_bpf_lock(c, RW_BPF_LOCK_CONSUMER, false, err)) == -EWOULDBLOCK) {
         if (now_ms() > deadline)
-            return rw_error_set(err, EBUSY,
-                                "another `runwarden audit follow` is already "
-                                "draining the events (consumer.lock in %s)",
-                                c->ec.state_dir);
-        usleep(50000);
+            return rw_error_set(err, EBUSY, "the ring buffer's consumer lock (%s in %s) stays held",
+                                RW_BPF_LOCK_CONSUMER, c->ec.state_dir);
+        usleep(20000);
     }
     if (lock < 0)
         return lock;
@@ -124,7 +130,7 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
 
     follow_out_t out = {container, json, stdout_is_null()};
     rw_bpf_drain_t *d = NULL;
-    if ((r = rw_bpf_drain_open(c, print_event, &out, &d, err)) < 0)
+    if ((r = rw_bpf_drain_open(c, true, print_event, &out, &d, err)) < 0)
         return r;
     uint64_t lost0 = host_lost(c), last_sync = now_ms();
     long total = 0, since_sync = 0;
@@ -142,7 +148,7 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
         /* durable when idle, and at least every RW_FOLLOW_SYNC_MS under load (a full batch
          * is flushed by the drain itself) */
         if (since_sync && (got <= 0 || now_ms() - last_sync >= RW_FOLLOW_SYNC_MS)) {
-            if ((r = rw_bpf_drain_flush(d, err)) < 0)
+            if ((r = rw_bpf_drain_flush(d, NULL, err)) < 0)
                 break;
             fflush(stdout);
             since_sync = 0;
@@ -154,7 +160,7 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
         while ((r = rw_bpf_drain_poll(d, 0, err)) > 0)
             total += r;
         if (r >= 0)
-            r = rw_bpf_drain_flush(d, err);
+            r = rw_bpf_drain_flush(d, NULL, err);
     }
     fflush(stdout);
     rw_bpf_drain_free(d);

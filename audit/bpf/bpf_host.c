@@ -1,6 +1,7 @@
 /* The host-wide part, made once and kept in bpffs: the shared maps (ring buffer, counters,
  * tracked containers, totals) and the exec and packet-socket programs, whose links are
- * pinned so they outlive the hook that loaded them. */
+ * pinned so they outlive the hook that loaded them, and last the build stamp that tells the
+ * hooks this build's layout is pinned and complete (they then need no helper). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,28 +25,6 @@
 
 #define RW_BPFFS "/sys/fs/bpf"
 #define RW_BPF_FS_MAGIC 0xcafe4a11
-#define RW_PIN_EXEC "exec_link"
-#define RW_PIN_CAP "cap_link"
-
-int rw_bpf_lock(const rw_bpf_ctx_t *c, const char *name, bool wait, rw_error_t **err)
-{
-    if (rw_mkdir_p(c->ec.state_dir, 0700) < 0)
-        return rw_error_setsys(err, errno, "cannot create %s", c->ec.state_dir);
-    cleanup_free char *p = NULL;
-    if (asprintf(&p, "%s/%s", c->ec.state_dir, name) < 0)
-        return -ENOMEM;
-    cleanup_close int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return rw_error_setsys(err, errno, "cannot open %s", p);
-    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-        if (errno == EINTR)
-            continue;
-        if (errno == EWOULDBLOCK)
-            return -EWOULDBLOCK; /* no message: callers decide what a busy lock means */
-        return rw_error_setsys(err, errno, "cannot lock %s", p);
-    }
-    return TAKE_FD(fd);
-}
 
 static int ensure_bpffs(const rw_bpf_ctx_t *c, rw_error_t **err)
 {
@@ -61,18 +40,8 @@ static int ensure_bpffs(const rw_bpf_ctx_t *c, rw_error_t **err)
     return 0;
 }
 
-int rw_bpf_pinned_map(const rw_bpf_ctx_t *c, const char *name, rw_error_t **err)
-{
-    cleanup_free char *p = NULL;
-    if (asprintf(&p, "%s/%s", c->ec.pin_dir, name) < 0)
-        return -ENOMEM;
-    int fd = bpf_obj_get(p);
-    if (fd < 0)
-        return rw_error_setsys(err, errno, "cannot open pinned map %s", p);
-    return fd;
-}
-
-uint32_t rw_bpf_host_ringbuf_size(const rw_bpf_ctx_t *c)
+/* The ring buffer size to load a new object with: the pinned buffer's when it exists. */
+static uint32_t host_ringbuf_size(const rw_bpf_ctx_t *c)
 {
     cleanup_close int fd = rw_bpf_pinned_map(c, "rw_events", NULL);
     if (fd < 0)
@@ -85,40 +54,12 @@ uint32_t rw_bpf_host_ringbuf_size(const rw_bpf_ctx_t *c)
     return info.max_entries;
 }
 
-static bool pin_exists(const rw_bpf_ctx_t *c, const char *name)
-{
-    cleanup_free char *p = NULL;
-    if (asprintf(&p, "%s/%s", c->ec.pin_dir, name) < 0)
-        return false;
-    return access(p, F_OK) == 0;
-}
-
 static int pin_link(const rw_bpf_ctx_t *c, struct bpf_link *l, const char *name)
 {
-    cleanup_free char *p = NULL;
-    if (asprintf(&p, "%s/%s", c->ec.pin_dir, name) < 0)
+    cleanup_free char *p = rw_bpf_pin_path(c, name);
+    if (!p)
         return -ENOMEM;
     return bpf_link__pin(l, p);
-}
-
-const rw_bpf_cgroup_prog_t rw_bpf_cgroup_progs[] = {
-    {"rw_connect4", "cgroup/connect4", BPF_CGROUP_INET4_CONNECT},
-    {"rw_connect6", "cgroup/connect6", BPF_CGROUP_INET6_CONNECT},
-    {"rw_sendmsg4", "cgroup/sendmsg4", BPF_CGROUP_UDP4_SENDMSG},
-    {"rw_sendmsg6", "cgroup/sendmsg6", BPF_CGROUP_UDP6_SENDMSG},
-    {"rw_sock_create", "cgroup/sock_create", BPF_CGROUP_INET_SOCK_CREATE},
-    {"rw_dev", "cgroup/dev", BPF_CGROUP_DEVICE},
-    {"rw_sysctl", "cgroup/sysctl", BPF_CGROUP_SYSCTL},
-    {NULL, NULL, 0},
-};
-
-int rw_bpf_cgroup_prog_open(const rw_bpf_ctx_t *c, const rw_bpf_cgroup_prog_t *p)
-{
-    cleanup_free char *path = NULL;
-    if (asprintf(&path, "%s/%s", c->ec.pin_dir, p->name) < 0)
-        return -ENOMEM;
-    int fd = bpf_obj_get(path);
-    return fd < 0 ? -errno : fd;
 }
 
 /* The per-container programs, loaded once and pinned as programs (not links): each
@@ -133,7 +74,7 @@ static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err
         if (!skel)
             return rw_error_setsys(err, errno, "cannot open the cgroup BPF object");
         skel->rodata->rw_have_task = (uint32_t)have_task;
-        r = bpf_map__set_max_entries(skel->maps.rw_events, rw_bpf_host_ringbuf_size(c));
+        r = bpf_map__set_max_entries(skel->maps.rw_events, host_ringbuf_size(c));
         if (r == 0)
             r = rw_cgroup_bpf__load(skel);
         if (r < 0) {
@@ -142,8 +83,8 @@ static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err
         }
         for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name && r == 0; p++) {
             struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, p->name);
-            cleanup_free char *path = NULL;
-            if (!prog || asprintf(&path, "%s/%s", c->ec.pin_dir, p->name) < 0)
+            cleanup_free char *path = rw_bpf_pin_path(c, p->name);
+            if (!prog || !path)
                 r = -ENOENT;
             else if (access(path, F_OK) != 0)
                 r = bpf_program__pin(prog, path);
@@ -162,30 +103,57 @@ static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err
 
 static bool host_complete(const rw_bpf_ctx_t *c)
 {
-    if (!pin_exists(c, RW_PIN_EXEC))
+    if (!rw_bpf_pin_exists(c, RW_BPF_PIN_EXEC))
         return false;
     for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name; p++)
-        if (!pin_exists(c, p->name))
+        if (!rw_bpf_pin_exists(c, p->name))
             return false;
     return true;
 }
 
-int rw_bpf_host_ensure(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
+/* Why another build's pins cannot be replaced now (NULL: they can): its containers are
+ * attached to its programs, and `audit follow` reads its ring buffer. */
+static const char *replace_blocker(const rw_bpf_ctx_t *c)
 {
-    int r = ensure_bpffs(c, err);
+    cleanup_close int tfd = rw_bpf_pinned_map(c, "rw_tracked", NULL);
+    uint64_t k = 0;
+    if (tfd >= 0 && bpf_map_get_next_key(tfd, NULL, &k) == 0)
+        return "containers are tracked";
+    if (rw_bpf_follow_running(c) || rw_bpf_lock_held(c, RW_BPF_LOCK_CONSUMER))
+        return "the ring buffer is being read";
+    return NULL;
+}
+
+/* The build stamp, pinned last: "complete, and this build's layout". */
+static int pin_stamp(const rw_bpf_ctx_t *c)
+{
+    char v[RW_BPF_BUILD_ID_LEN];
+    memset(v, 0, sizeof(v));
+    const char *id = rw_bpf_build_id();
+    memcpy(v, id, strnlen(id, sizeof(v)));
+    cleanup_free char *path = rw_bpf_pin_path(c, RW_BPF_PIN_BUILD);
+    cleanup_close int fd =
+        bpf_map_create(BPF_MAP_TYPE_ARRAY, RW_BPF_PIN_BUILD, sizeof(uint32_t), sizeof(v), 1, NULL);
+    if (!path)
+        return -ENOMEM;
+    if (fd < 0)
+        return -errno;
+    uint32_t zero = 0;
+    if (bpf_map_update_elem(fd, &zero, v, BPF_ANY) < 0 || bpf_obj_pin(fd, path) < 0)
+        return -errno;
+    return 0;
+}
+
+static int load_host(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
+{
+    int r = load_cgroup_programs(c, facts, err);
     if (r < 0)
-        return r;
-    if (host_complete(c)) {
-        json_object_set_new(facts, "programs", json_string("pinned"));
-        return 0;
-    }
-    if ((r = load_cgroup_programs(c, facts, err)) < 0)
         return r;
     LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->ec.pin_dir);
     struct rw_host_bpf *skel = rw_host_bpf__open_opts(&opts);
     if (!skel)
         return rw_error_setsys(err, errno, "cannot open the host BPF object");
-    r = bpf_map__set_max_entries(skel->maps.rw_events, rw_bpf_host_ringbuf_size(c));
+    r = bpf_map__set_max_entries(skel->maps.rw_events, host_ringbuf_size(c));
     if (r == 0)
         r = rw_host_bpf__load(skel);
     if (r < 0) {
@@ -200,7 +168,7 @@ int rw_bpf_host_ensure(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
     }
     /* Best effort: the cap_capable tracepoint is recent and not in every kernel. */
     struct bpf_link *cap = bpf_program__attach(skel->progs.rw_cap_capable);
-    int perr = cap ? -pin_link(c, cap, RW_PIN_CAP) : errno;
+    int perr = cap ? -pin_link(c, cap, RW_BPF_PIN_CAP) : errno;
     if (perr == 0) {
         json_object_set_new(facts, "packetSockets", json_string("observed (refused CAP_NET_RAW)"));
     } else {
@@ -208,15 +176,56 @@ int rw_bpf_host_ensure(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
         snprintf(why, sizeof(why), "not observed: raw_tp/cap_capable: %s", strerror(perr));
         json_object_set_new(facts, "packetSockets", json_string(why));
     }
-    /* Pinned last: with the program pins, this pin says "the host part is complete". */
-    r = pin_link(c, exec, RW_PIN_EXEC);
+    /* With the program pins, this pin says "the host part is complete". */
+    r = pin_link(c, exec, RW_BPF_PIN_EXEC);
     bpf_link__destroy(cap);
     bpf_link__destroy(exec);
     rw_host_bpf__destroy(skel);
     if (r < 0)
         return rw_error_setsys(err, -r, "cannot pin the exec link in %s", c->ec.pin_dir);
     json_object_set_new(facts, "programs", json_string("loaded"));
+    rw_bpf_keepalive_attach(c, facts);
+    if ((r = pin_stamp(c)) < 0) {
+        /* usable all the same; the hooks keep handing containers to this helper */
+        char why[160];
+        snprintf(why, sizeof(why), "not pinned: %s", strerror(-r));
+        json_object_set_new(facts, "buildStamp", json_string(why));
+    }
     return 0;
+}
+
+int rw_bpf_host_ensure(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
+{
+    int r = ensure_bpffs(c, err);
+    if (r < 0)
+        return r;
+    int stamp = rw_bpf_build_check(c);
+    bool complete = host_complete(c);
+    if (complete && stamp == 0) {
+        json_object_set_new(facts, "programs", json_string("pinned"));
+        return 0;
+    }
+    /* Another build's (or a build's from before stamps): replaced when nothing uses it,
+     * else used as it is (its maps' layout is checked before any entry goes in). */
+    if (stamp == -ESTALE || (stamp == -ENOENT && complete)) {
+        const char *blocker = replace_blocker(c);
+        if (blocker) {
+            char why[200];
+            snprintf(why, sizeof(why), "pinned by another runwarden build, kept: %s", blocker);
+            json_object_set_new(facts, "programs", json_string(why));
+            return 0;
+        }
+        if ((r = rw_bpf_host_unload(c, err)) < 0 || (r = ensure_bpffs(c, err)) < 0)
+            return r;
+        json_object_set_new(facts, "replaced", json_string("another runwarden build's programs"));
+    }
+    return load_host(c, facts, err);
+}
+
+int rw_bpf_host_ensure_pins(rw_bpf_ctx_t *c, json_t *facts, rw_bpf_pins_t *pins, rw_error_t **err)
+{
+    int r = rw_bpf_host_ensure(c, facts, err);
+    return r < 0 ? r : rw_bpf_pins_open(c, pins, err);
 }
 
 int rw_bpf_host_unload(rw_bpf_ctx_t *c, rw_error_t **err)
@@ -239,5 +248,6 @@ int rw_bpf_host_unload(rw_bpf_ctx_t *c, rw_error_t **err)
     closedir(d);
     if (r == 0 && rmdir(c->ec.pin_dir) < 0 && errno != ENOENT)
         r = rw_error_setsys(err, errno, "cannot remove %s", c->ec.pin_dir);
+    rw_bpf_keepalive_cleanup();
     return r;
 }

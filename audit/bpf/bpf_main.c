@@ -1,5 +1,6 @@
-/* runwarden-bpf: entry point of the helper that owns every libbpf call. Started by the OCI
- * hooks (attach, release), by `runwarden audit follow`, and by operators (status, unload).
+/* runwarden-bpf: entry point of the helper that owns every libbpf call. Started by the
+ * createRuntime hook when the host part must be loaded first (attach), by `runwarden audit
+ * follow`, and by operators (status, gc, release, unload).
  * Exit codes: 0 done, 1 refused or failed, 2 usage. */
 #include <errno.h>
 #include <limits.h>
@@ -153,7 +154,7 @@ int main(int argc, char **argv)
 
     int rc = 0;
     if (strcmp(cmd, "attach") == 0 && o.id && o.pid > 0) {
-        r = rw_bpf_attach(&c, o.id, (pid_t)o.pid, o.tenant, &err);
+        r = rw_bpf_attach(&c, o.id, (pid_t)o.pid, o.tenant, rw_bpf_host_ensure_pins, &err);
         if (r < 0) {
             fprintf(stderr, "runwarden: refused: %s\n", err ? err->msg : strerror(-r));
             rc = 1;

@@ -3,12 +3,21 @@
 # through crun, direct and wrapped by the runwarden shims, alternating, each batch with its
 # own --root; then N pass-through `state` calls. Prints per runtime the median direct and
 # wrapped milliseconds, the wrapped/direct ratio and the added ms.
+# Two bundles:
+#   spec     the runtime-spec example bundle (`runc spec` style: no seccomp profile)
+#   engine   what podman hands a runtime: its default capabilities and its default seccomp
+#            profile (/usr/share/containers/seccomp.json resolved for those capabilities)
+#            in linux.seccomp. Direct, the runtime compiles it; wrapped, runwarden hands
+#            crun its cached filter.
 # Two wrapped configs run in the same alternation:
 #   default  the shipped conf/runwarden.json, every section as shipped, with only its host
 #            paths (/var/..., /run/runwarden/..., the bpffs pin dir) moved into a temp dir
 #            and seccomp.profile pointed at the source tree's profiles/seccomp/default.json
 #            (rw_write_shipped_config in tests/integration/lib.sh)
 #   core     the launcher alone: runtimes, bundle and annotation rules, no feature sections
+# The last rows separate runwarden's own cost from the exec it cannot avoid: /bin/true
+# direct, through a trivial static program that only execs it (the floor any wrapper pays
+# on this machine), and through the runwarden shim.
 # Targets (issue 2): run ratio <= 1.05 with the default config; state within 0.5 ms.
 #   RW_BIN=build/runwarden RW_BUILD_DIR=build tests/bench/bench_launcher.sh [-n N] [--strict]
 # --strict: exit 1 when a target is missed (off by default: shared machines are noisy).
@@ -36,17 +45,28 @@ rw_write_config_raw "$T/core.json" "$(jq '{mode, runtimes, defaultRuntime, bundl
 TIMER=$T/bench_timer
 cc -O2 -o "$TIMER" "$RW_SRC/tests/bench/bench_timer.c" || rw_die "cannot build bench_timer"
 
-B=$T/bundle
+B=$T/bundle-spec
 rw_make_bundle "$B" /bin/true
+# podman 4's default capabilities
+CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_NET_BIND_SERVICE","CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]'
+PROFILE=/usr/share/containers/seccomp.json
+[ -r "$PROFILE" ] || PROFILE=$RW_SRC/profiles/seccomp/default.json
+CAPARGS=()
+for c in $(jq -r '.[]' <<<"$CAPS"); do CAPARGS+=(--cap "$c"); done
+SEC=$("$RW_BIN" seccomp resolve "$PROFILE" "${CAPARGS[@]}") || rw_die "seccomp resolve failed"
+E=$T/bundle-engine
+rw_make_bundle "$E" /bin/true
+rw_bundle_jq "$E" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c} |
+	.linux.seccomp = $s' --argjson c "$CAPS" --argjson s "$SEC"
 # Engines give every container a fresh bundle, and the pipeline may rewrite config.json in
 # place: every run gets its own copy (rootfs hard-linked), direct runs too, for symmetry.
 # make_bundles PREFIX: $T/bundles/PREFIX0 ... PREFIX<N+warm-up-1>.
-make_bundles() {
+make_bundles() { # PREFIX SOURCE-BUNDLE
 	local i
 	for ((i = 0; i < N + 3; i++)); do
 		mkdir -p "$T/bundles/$1$i"
-		cp "$B/config.json" "$T/bundles/$1$i/"
-		cp -al "$B/rootfs" "$T/bundles/$1$i/rootfs"
+		cp "$2/config.json" "$T/bundles/$1$i/"
+		cp -al "$2/rootfs" "$T/bundles/$1$i/rootfs"
 	done
 }
 LONG=$T/long
@@ -80,20 +100,24 @@ printf '%-40s %9s %9s %6s %8s | %8s %8s %8s\n' "(medians, ms)" "wall" "wall" "" 
 # place, so the wrapped cells carry one extra execve of /usr/bin/env (~0.3 ms, counted
 # against runwarden, conservatively).
 for rt in runc crun; do
-	rm -rf "$T/bundles"
-	make_bundles d
-	make_bundles c
-	make_bundles w
-	out=$("$TIMER" -n "$N" -w 3 \
-		:: direct /usr/bin/env "RUNWARDEN_CONFIG=$T/core.json" "/usr/bin/$rt" --root "$T/root-$rt-d" run -b "$T/bundles/d{}" "bd{}" \
-		:: core /usr/bin/env "RUNWARDEN_CONFIG=$T/core.json" "$T/shims/$rt" --root "$T/root-$rt-c" run -b "$T/bundles/c{}" "bc{}" \
-		:: default /usr/bin/env "RUNWARDEN_CONFIG=$T/default.json" "$T/shims/$rt" --root "$T/root-$rt-w" run -b "$T/bundles/w{}" "bw{}") ||
-		rw_die "$rt run benchmark: some runs failed: $out"
-	row "$rt run /bin/true, default config" "$out" default
-	row "$rt run /bin/true, core config" "$out" core
-	d=$(field direct median_ms <<<"$out")
-	w=$(field default median_ms <<<"$out")
-	awk -v d="$d" -v w="$w" 'BEGIN { exit !(w / d <= 1.05) }' || MISSED=1
+	for kind in spec engine; do
+		src=$B
+		[ "$kind" = engine ] && src=$E
+		rm -rf "$T/bundles"
+		make_bundles d "$src"
+		make_bundles c "$src"
+		make_bundles w "$src"
+		out=$("$TIMER" -n "$N" -w 3 \
+			:: direct /usr/bin/env "RUNWARDEN_CONFIG=$T/core.json" "/usr/bin/$rt" --root "$T/root-$rt-$kind-d" run -b "$T/bundles/d{}" "bd{}" \
+			:: core /usr/bin/env "RUNWARDEN_CONFIG=$T/core.json" "$T/shims/$rt" --root "$T/root-$rt-$kind-c" run -b "$T/bundles/c{}" "bc{}" \
+			:: default /usr/bin/env "RUNWARDEN_CONFIG=$T/default.json" "$T/shims/$rt" --root "$T/root-$rt-$kind-w" run -b "$T/bundles/w{}" "bw{}") ||
+			rw_die "$rt run benchmark ($kind bundle): some runs failed: $out"
+		row "$rt run, $kind bundle, default config" "$out" default
+		row "$rt run, $kind bundle, core config" "$out" core
+		d=$(field direct median_ms <<<"$out")
+		w=$(field default median_ms <<<"$out")
+		awk -v d="$d" -v w="$w" 'BEGIN { exit !(w / d <= 1.05) }' || MISSED=1
+	done
 done
 
 # Pass-through cost: `state` of a created container (no pipeline: one exec more).
@@ -114,17 +138,27 @@ for rt in runc crun; do
 	"/usr/bin/$rt" --root "$T/root-$rt-state" delete -f bstate >/dev/null 2>&1 || true
 done
 
-# runwarden's own cost, without a real runtime's noise: the runc shim mapped to /bin/true.
+# runwarden's own cost, without a real runtime's noise: the runc shim mapped to /bin/true,
+# against /bin/true direct and behind a static program that only execs it (the floor).
 for c in core default; do
 	rw_write_config_raw "$T/$c-true.json" "$(jq '.runtimes.runc = "/bin/true"' "$T/$c.json")"
 done
+printf '#include <unistd.h>\nint main(int c, char **v) { (void)c; execv("/bin/true", v); return 127; }\n' >"$T/floor.c"
+cc -O2 -static -o "$T/floor" "$T/floor.c" 2>/dev/null || cc -O2 -o "$T/floor" "$T/floor.c" ||
+	rw_die "cannot build the exec floor program"
 out=$("$TIMER" -n "$N" -w 3 \
 	:: direct /usr/bin/env "RUNWARDEN_CONFIG=$T/core-true.json" /bin/true --root "$T/x" state bstate \
+	:: floor /usr/bin/env "RUNWARDEN_CONFIG=$T/core-true.json" "$T/floor" --root "$T/x" state bstate \
 	:: core /usr/bin/env "RUNWARDEN_CONFIG=$T/core-true.json" "$T/shims/runc" --root "$T/x" state bstate \
 	:: default /usr/bin/env "RUNWARDEN_CONFIG=$T/default-true.json" "$T/shims/runc" --root "$T/x" state bstate) ||
 	rw_die "runwarden-only benchmark: some calls failed"
+row "/bin/true vs exec-only wrapper (floor)" "$out" floor
 row "/bin/true vs shim->/bin/true, default" "$out" default
 row "/bin/true vs shim->/bin/true, core" "$out" core
+fl=$(field floor median_ms <<<"$out")
+sh=$(field default median_ms <<<"$out")
+printf '%-40s %9.2f ms beyond the exec floor\n' "runwarden's own pass-through cost" \
+	"$(awk -v a="$sh" -v b="$fl" 'BEGIN { print a - b }')"
 
 printf '\nload average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'targets (default config): run ratio <= 1.05, state added <= 0.5 ms: %s\n' \

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *k3[] = {"linux", "seccomp", NULL};
         rw_spec_remove(s, k3, "fuzz");
         free(rw_spec_serialize(s, NULL));
-        json_decref(rw_spec_changes_json(s));
+        json_decref(rw_spec_changes_json(s, 64));
         rw_spec_free(s);
     }
     return 0;

@@ -33,6 +33,16 @@ rw_ebpf_config() {
 	rw_write_config "$RW_TMP/runwarden.json" "$patch"
 }
 
+# rw_ebpf_counting_helper FILE: a runwarden-bpf wrapper at FILE that appends its command
+# (attach, release, follow...) to FILE.log, then runs the built helper; as ebpf.helper it
+# shows how often the hooks needed the helper.
+rw_ebpf_counting_helper() {
+	# shellcheck disable=SC2016 # $1 and $@ belong to the wrapper
+	printf '#!/bin/sh\necho "$1" >>"%s.log"\nexec "%s" "$@"\n' "$1" "$RW_BPF_HELPER" >"$1"
+	chmod 0755 "$1"
+	: >"$1.log"
+}
+
 rw_ebpf_unload() {
 	[ -n "${RUNWARDEN_CONFIG:-}" ] || return 0
 	"$RW_BPF_HELPER" unload --force --config "$RUNWARDEN_CONFIG" >/dev/null 2>&1 || true

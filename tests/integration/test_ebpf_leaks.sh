@@ -4,14 +4,17 @@
 # map entries (policy, counters, tracked) before and after, and no attachment on a
 # surviving cgroup. The programs are loaded once (pinned); each container's cgroup holds
 # its BPF_PROG_ATTACH attachments, which end with the cgroup (asynchronously, after its
-# last reference), so the count is polled for a while.
+# last reference), so the count is polled for a while. Only the first container needs the
+# runwarden-bpf helper (to load and pin); the hooks do the rest themselves.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
 rw_ebpf_setup
 T=$RW_TMP
 N=${RW_EBPF_LEAK_N:-100}
-rw_ebpf_config '{}'
+HELPER=$T/counting-helper
+rw_ebpf_counting_helper "$HELPER"
+rw_ebpf_config "$(jq -n --arg h "$HELPER" '{helper: $h}')"
 B=$T/b
 rw_make_bundle "$B" /bin/true
 
@@ -57,6 +60,10 @@ rw_assert_eq 0 "$failed" "$N containers ran and were removed"
 rw_assert_eq "$N" "$(rw_ebpf_records ebpf-attach '.outcome == "attached"' | grep -c "rwlk[0-9]*-$$" | awk -v n=1 '{print $1 - n}')" \
 	"each of them had every program attached"
 rw_assert_eq "$((N + 1))" "$(rw_ebpf_records ebpf-summary | wc -l)" "each of them got a summary at poststop"
+rw_assert_eq "attach" "$(tr '\n' ' ' <"$HELPER.log" | sed 's/ $//')" \
+	"the helper ran once, for the first container (load and pin); never for the $N others"
+rw_assert_eq "1 $N" "$(rw_ebpf_records ebpf-attach | jq -rs '"\(map(select(.host.programs == "loaded")) | length) \(map(select(.host.programs == "pinned")) | length)"')" \
+	"the first attach loaded the programs, the others found them pinned"
 
 after=
 settled() {

@@ -78,6 +78,28 @@ AUDIT=$(cat "$T/audit/audit.jsonl" 2>/dev/null || true)
 rw_assert_contains "$AUDIT" "token.txt" "the audit record names the files"
 rw_assert_not_contains "$AUDIT" "$SECRET_VALUE" "the audit record never holds their content"
 
+# crun runs no poststop hook when its create fails (here: a bind source that is missing),
+# so the copy stays behind; the next create removes it once it is a minute old and crun's
+# state directory for it does not exist.
+LB=$T/leak-bundle
+rw_make_bundle "$LB" /bin/sleep 100
+rw_bundle_jq "$LB" '.mounts += [{destination: "/x", type: "bind", source: "/nonexistent/rw-src", options: ["bind"]}]'
+rw_run "$RW_SHIMS/crun" --root "$T/crun-root" create -b "$LB" "leak-$$"
+rw_assert_rc 1 "crun: the create fails after runwarden made the copy"
+rw_check "$(cond test -d "$SECRETS/leak-$$")" "crun: the failed create left its copy"
+rw_assert_eq "$T/crun-root/leak-$$" "$(cat "$SECRETS/leak-$$/.runwarden-runtime-state")" \
+	"the copy records crun's state directory for the container"
+GB=$T/gc-bundle
+rw_make_bundle "$GB" /bin/true
+rw_run "$RW_SHIMS/crun" --root "$T/crun-root" run -b "$GB" "gc-young-$$"
+rw_assert_rc 0 "crun: run while the leftover is young"
+rw_check "$(cond test -d "$SECRETS/leak-$$")" "a copy younger than a minute is kept"
+touch -d '-2 min' "$SECRETS/leak-$$"
+rw_run "$RW_SHIMS/crun" --root "$T/crun-root" run -b "$GB" "gc-old-$$"
+rw_assert_rc 0 "crun: run once the leftover is old"
+rw_check "$(cond not test -e "$SECRETS/leak-$$")" "the next create removed the leftover copy"
+rw_check "$(cond rw_dir_is_empty "$SECRETS")" "nothing is left in the secrets directory after gc"
+
 # runwarden check: the mounts show in the diff, nothing is copied
 B=$T/bundle
 rw_make_bundle "$B" /bin/true

@@ -1,6 +1,7 @@
 /* The `ebpf` stage on hand-made contexts: it adds the createRuntime and poststop hooks,
- * removes CAP_NET_RAW unless the tenant allows raw sockets, and decides by ebpf.required
- * when the helper is missing. */
+ * removes CAP_NET_RAW unless the tenant allows raw sockets (at create, and at exec: from
+ * process.json, or a refusal for an inline --cap), and decides by ebpf.required when the
+ * helper is missing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,6 +180,90 @@ static void test_disabled(void **state)
     done(&r);
 }
 
+static const char *process_text =
+    "{\"args\":[\"/bin/sh\"],\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_KILL\","
+    "\"CAP_NET_RAW\"],\"effective\":[\"CAP_NET_RAW\"],\"permitted\":[\"CAP_NET_RAW\"]}}";
+
+/* An exec of container ctr-1: with process.json when with_process, else inline with argv. */
+static void run_exec_stage(run_t *r, const char *ebpf_json, const char *tenant, bool with_process,
+                           int argc, char **argv)
+{
+    char text[2048];
+    snprintf(text, sizeof(text), "{\"ebpf\":%s}", ebpf_json);
+    rw_error_t *err = NULL;
+    if (rw_config_parse(text, strlen(text), "rw.json", &r->cfg, &err) < 0)
+        fail_msg("config: %s", err ? err->msg : "?");
+    assert_int_equal(rw_cli_parse(argc, argv, RW_FLAVOR_RUNC, &r->inv), 0);
+    assert_int_equal(rw_ctx_init(&r->ctx, r->cfg, &r->inv, "/usr/bin/runc"), 0);
+    if (with_process)
+        assert_int_equal(rw_spec_parse(process_text, strlen(process_text), "process.json",
+                                       &r->ctx.process, NULL),
+                         0);
+    r->ctx.tenant = tenant ? strdup(tenant) : NULL;
+    assert_true(rw_stage_ebpf.applies(&r->ctx));
+    if (rw_stage_ebpf.run(&r->ctx, &err) < 0)
+        fail_msg("stage: %s", err ? err->msg : "?");
+}
+
+static size_t count_exec_cap(const rw_spec_t *s, const char *set)
+{
+    const char *keys[] = {"capabilities", set, NULL};
+    json_t *a = rw_spec_get(s, keys);
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(a, i, v) n += strcmp(json_string_value(v), "CAP_NET_RAW") == 0;
+    return n;
+}
+
+static void test_exec_process_net_raw(void **state)
+{
+    (void)state;
+    char *argv[] = {"runc", "exec", "--process", "/nonexistent/process.json", "ctr-1", NULL};
+    run_t r;
+    memset(&r, 0, sizeof(r));
+    run_exec_stage(&r, "{}", "team-a", true, 5, argv);
+    assert_int_equal(rw_pipeline_decision(&r.ctx), RW_DECISION_ALLOWED);
+    assert_int_equal(count_exec_cap(r.ctx.process, "bounding"), 0);
+    assert_int_equal(count_exec_cap(r.ctx.process, "effective"), 0);
+    assert_int_equal(count_exec_cap(r.ctx.process, "permitted"), 0);
+    json_t *f = json_object_get(json_object_get(r.ctx.facts, "ebpf"), "policy");
+    assert_true(json_is_true(json_object_get(f, "capNetRawRemoved")));
+    assert_string_equal(json_string_value(json_object_get(f, "tenant")), "team-a");
+    done(&r);
+
+    /* a tenant that may open raw sockets keeps it */
+    memset(&r, 0, sizeof(r));
+    run_exec_stage(&r, "{\"tenants\":{\"net\":{\"allowRawSockets\":true}}}", "net", true, 5, argv);
+    assert_int_equal(count_exec_cap(r.ctx.process, "bounding"), 1);
+    f = json_object_get(json_object_get(r.ctx.facts, "ebpf"), "policy");
+    assert_true(json_is_false(json_object_get(f, "capNetRawRemoved")));
+    done(&r);
+}
+
+static void test_exec_inline_net_raw(void **state)
+{
+    (void)state;
+    char *argv[] = {"runc", "exec", "--cap", "CAP_NET_RAW", "ctr-1", "/bin/sh", NULL};
+    run_t r;
+    memset(&r, 0, sizeof(r));
+    run_exec_stage(&r, "{}", NULL, false, 6, argv);
+    assert_int_equal(rw_pipeline_decision(&r.ctx), RW_DECISION_REFUSED);
+    json_t *f = json_object_get(json_object_get(r.ctx.facts, "ebpf"), "policy");
+    assert_non_null(json_object_get(f, "capNetRawRefused"));
+    done(&r);
+
+    /* another capability, or the feature off: nothing to say */
+    char *other[] = {"runc", "exec", "--cap", "CAP_KILL", "ctr-1", "/bin/sh", NULL};
+    memset(&r, 0, sizeof(r));
+    run_exec_stage(&r, "{}", NULL, false, 6, other);
+    assert_int_equal(rw_pipeline_decision(&r.ctx), RW_DECISION_ALLOWED);
+    done(&r);
+    memset(&r, 0, sizeof(r));
+    run_exec_stage(&r, "{\"enabled\":false}", NULL, false, 6, argv);
+    assert_int_equal(rw_pipeline_decision(&r.ctx), RW_DECISION_ALLOWED);
+    done(&r);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -186,10 +271,9 @@ int main(void)
         return 0;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hooks_and_net_raw),
-        cmocka_unit_test(test_tenant_allows_raw),
-        cmocka_unit_test(test_helper_missing),
-        cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_hooks_and_net_raw),    cmocka_unit_test(test_tenant_allows_raw),
+        cmocka_unit_test(test_helper_missing),       cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_exec_process_net_raw), cmocka_unit_test(test_exec_inline_net_raw),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

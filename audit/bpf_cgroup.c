@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../common/cleanup.h"
-#include "bpf_helper.h"
+#include "../common/cleanup.h"
+#include "bpf_shared.h"
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo */
 static void unescape(char *s)

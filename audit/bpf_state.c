@@ -1,5 +1,6 @@
 /* Per-container state in the state directory (<id>.json): the cgroup and id the programs
- * were attached to, so poststop can find the counters after the cgroup is gone. */
+ * were attached to, so poststop can find the counters after the cgroup is gone. Runtime
+ * state (under /run): replaced atomically but never synced. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../common/cleanup.h"
-#include "../../common/fileio.h"
-#include "../../common/json.h"
-#include "bpf_helper.h"
+#include "../common/cleanup.h"
+#include "../common/fileio.h"
+#include "../common/json.h"
+#include "bpf_shared.h"
 
 #define RW_BPF_STATE_MAX (64u << 10)
 
@@ -48,7 +49,8 @@ int rw_bpf_state_write(const rw_bpf_ctx_t *c, const char *id, json_t *state, rw_
         return -ENOMEM;
     char name[160];
     snprintf(name, sizeof(name), "%s.json", id);
-    return rw_file_replace_at(dfd, name, text, strlen(text), 0600, 0, 0, err);
+    return rw_file_replace_at_sync(dfd, name, text, strlen(text), 0600, 0, 0, RW_REPLACE_VOLATILE,
+                                   err);
 }
 
 int rw_bpf_state_read(const rw_bpf_ctx_t *c, const char *id, json_t **ret, rw_error_t **err)

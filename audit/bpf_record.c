@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/cleanup.h"
-#include "../../common/json.h"
-#include "../../conf/config_audit.h"
-#include "../log.h"
-#include "../seal.h"
-#include "bpf_helper.h"
+#include "../common/cleanup.h"
+#include "../common/json.h"
+#include "../conf/config_audit.h"
+#include "log.h"
+#include "seal.h"
+#include "bpf_shared.h"
 
 static int audit_opts(rw_bpf_ctx_t *c, rw_audit_config_t *ac, rw_audit_log_opts_t *o,
                       rw_error_t **err)
@@ -67,9 +67,17 @@ out:
     return r;
 }
 
-int rw_bpf_record(rw_bpf_ctx_t *c, json_t *rec, bool sync, rw_error_t **err)
+bool rw_bpf_audit_required(const rw_bpf_ctx_t *c)
 {
-    (void)sync; /* a single record is always made durable: attach and summary records matter */
+    rw_audit_config_t ac;
+    bool required =
+        rw_config_audit_parse(c->cfg->audit, c->cfg->path, &ac, NULL) < 0 || ac.required;
+    rw_config_audit_clear(&ac);
+    return required;
+}
+
+int rw_bpf_record(rw_bpf_ctx_t *c, json_t *rec, rw_error_t **err)
+{
     cleanup_free char *body = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body)
         return -ENOMEM;
@@ -78,11 +86,7 @@ int rw_bpf_record(rw_bpf_ctx_t *c, json_t *rec, bool sync, rw_error_t **err)
     int r = rw_bpf_record_batch(c, one, 1, &werr);
     if (r < 0) {
         /* audit.required false: the record is lost, not the container */
-        rw_audit_config_t ac;
-        bool required =
-            rw_config_audit_parse(c->cfg->audit, c->cfg->path, &ac, NULL) < 0 || ac.required;
-        rw_config_audit_clear(&ac);
-        if (!required) {
+        if (!rw_bpf_audit_required(c)) {
             rw_error_free(werr);
             return 0;
         }

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../audit_time.h"
-#include "bpf_helper.h"
+#include "audit_time.h"
+#include "bpf_shared.h"
 
 static const char *const kind_names[RW_BPF_EV_KIND_MAX] = {
     [RW_BPF_EV_EXEC] = "exec",
