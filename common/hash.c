@@ -157,7 +157,7 @@ void rw_hex(const uint8_t *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static int hexval(char c)
+int rw_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -171,8 +171,8 @@ static int hexval(char c)
 int rw_unhex(const char *in, uint8_t *out, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        int hi = hexval(in[2 * i]);
-        int lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+        int hi = rw_hex_digit((unsigned char)in[2 * i]);
+        int lo = hi < 0 ? -1 : rw_hex_digit((unsigned char)in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);

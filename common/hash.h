@@ -25,6 +25,8 @@ void rw_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t
 
 /* Lower-case hex; out must hold 2*len+1 bytes. */
 void rw_hex(const uint8_t *in, size_t len, char *out);
+/* The value of one hex digit (either case), or -1. */
+int rw_hex_digit(int c);
 /* Parses exactly 2*len hex digits. Returns 0 or -EINVAL. */
 int rw_unhex(const char *in, uint8_t *out, size_t len);
 /* Constant-time comparison. */

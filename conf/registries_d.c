@@ -14,6 +14,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fileio.h"
+#include "../common/hash.h"
 #include "yaml_subset.h"
 
 rw_trust_regd_t *rw_trust_regd_new(void)
@@ -271,17 +272,6 @@ const char *rw_trust_regd_lookaside(const rw_trust_regd_t *c, const char *identi
     return RW_TRUST_REGD_DEFAULT_ROOT;
 }
 
-static int hexdigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int rw_trust_lookaside_dir(const char *url, char **ret_path)
 {
     const char *colon = strchr(url, ':');
@@ -312,7 +302,8 @@ int rw_trust_lookaside_dir(const char *url, char **ret_path)
         if (p[i] == '%') {
             if (i + 2 >= n)
                 return -EINVAL;
-            int hi = hexdigit(p[i + 1]), lo = hexdigit(p[i + 2]);
+            int hi = rw_hex_digit((unsigned char)p[i + 1]),
+                lo = rw_hex_digit((unsigned char)p[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return -EINVAL;
             out[o++] = (char)(hi << 4 | lo);

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "../common/cleanup.h"
+#include "../common/hash.h"
+#include "../common/json_lex.h"
 
 typedef struct yline {
     int no;
@@ -40,36 +42,6 @@ void rw_yaml_free(rw_yaml_node_t *n)
     }
     free(n->pairs);
     free(n);
-}
-
-static void put_utf8(char *out, size_t *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[(*o)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*o)++] = (char)(0xC0 | cp >> 6);
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out[(*o)++] = (char)(0xE0 | cp >> 12);
-        out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    } else {
-        out[(*o)++] = (char)(0xF0 | cp >> 18);
-        out[(*o)++] = (char)(0x80 | (cp >> 12 & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-    }
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Reads a quoted scalar starting at s[0] (' or "). On success *used is the length
@@ -135,7 +107,7 @@ static int read_quoted(yparser_t *p, int line, const char *s, size_t len, char *
             if (digits) {
                 uint32_t cp = 0;
                 for (int d = 0; d < digits; d++) {
-                    int v = i < len ? hexval(s[i]) : -1;
+                    int v = i < len ? rw_hex_digit((unsigned char)s[i]) : -1;
                     if (v < 0)
                         return yerr(p, line, "invalid hexadecimal escape");
                     cp = cp << 4 | (uint32_t)v;
@@ -143,7 +115,7 @@ static int read_quoted(yparser_t *p, int line, const char *s, size_t len, char *
                 }
                 if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
                     return yerr(p, line, "escape gives an invalid character");
-                put_utf8(out, &o, cp);
+                o += rw_json_lex_utf8_put(cp, out + o);
             }
             continue;
         }
