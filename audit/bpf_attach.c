@@ -2,6 +2,7 @@
  * and the pinned per-container programs are attached to its cgroup v2 directory with
  * BPF_PROG_ATTACH + BPF_F_ALLOW_MULTI. The cgroup holds those attachments: they run beside
  * the runtime's own programs and end with the cgroup; no per-container pin exists. The
+ * device observer is the exception: linked once at the cgroup v2 root (bpf_rootlink.c). The
  * hooks run this with raw bpf(2) calls; the helper runs the same after loading the host
  * part (the ensure step is the only difference). */
 #include <errno.h>
@@ -100,19 +101,36 @@ static bool is_own_cgroup(const char *rel)
     return strcmp(mine, rel) == 0;
 }
 
-/* Attaches every per-container program; what failed goes to missing. */
-static void attach_programs(const rw_bpf_ctx_t *c, int cgfd, json_t *attached, json_t *missing)
+/* Attaches every per-container program to the container's cgroup and makes sure the
+ * host-wide ones are linked at the root (where they watch this container too); what failed
+ * goes to missing. */
+static void attach_programs(const rw_bpf_ctx_t *c, const char *mnt, int cgfd, json_t *rec,
+                            json_t *attached, json_t *missing)
 {
     for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name; p++) {
-        cleanup_close int pfd = rw_bpf_cgroup_prog_open(c, p);
-        int e = pfd < 0 ? pfd
+        cleanup_error rw_error_t *why = NULL;
+        int e;
+        if (p->host_wide) {
+            e = rw_bpf_root_link_ensure(c, p, mnt, &why);
+        } else {
+            cleanup_close int pfd = rw_bpf_cgroup_prog_open(c, p);
+            e = pfd < 0 ? pfd
                         : rw_bpf_sys_prog_attach(pfd, cgfd, (unsigned)p->attach_type,
                                                  BPF_F_ALLOW_MULTI);
+        }
         if (e == 0)
             json_array_append_new(attached, json_string(p->section));
         else
-            json_array_append_new(
-                missing, json_pack("{s:s,s:s}", "program", p->section, "error", strerror(-e)));
+            json_array_append_new(missing, json_pack("{s:s,s:s}", "program", p->section, "error",
+                                                     why ? why->msg : strerror(-e)));
+        if (e == 0 && p->host_wide) {
+            json_t *hw = json_object_get(rec, "hostWide");
+            if (!hw)
+                json_object_set_new(rec, "hostWide", hw = json_object());
+            char where[512];
+            snprintf(where, sizeof(where), "linked at the cgroup v2 root %s", mnt);
+            json_object_set_new(hw, p->section, json_string(where));
+        }
     }
 }
 
@@ -189,7 +207,7 @@ int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant
         json_array_append_new(missing, json_pack("{s:s,s:s}", "program", "all", "error",
                                                  why ? why->msg : strerror(-r)));
     else
-        attach_programs(c, cgfd, attached, missing);
+        attach_programs(c, mnt, cgfd, rec, attached, missing);
     bool failed = json_array_size(missing) > 0;
     bool refused = failed && c->ec.required;
     json_object_set_new(rec, "outcome",

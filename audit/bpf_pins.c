@@ -22,14 +22,15 @@
 #endif
 
 const rw_bpf_cgroup_prog_t rw_bpf_cgroup_progs[] = {
-    {"rw_connect4", "cgroup/connect4", BPF_CGROUP_INET4_CONNECT},
-    {"rw_connect6", "cgroup/connect6", BPF_CGROUP_INET6_CONNECT},
-    {"rw_sendmsg4", "cgroup/sendmsg4", BPF_CGROUP_UDP4_SENDMSG},
-    {"rw_sendmsg6", "cgroup/sendmsg6", BPF_CGROUP_UDP6_SENDMSG},
-    {"rw_sock_create", "cgroup/sock_create", BPF_CGROUP_INET_SOCK_CREATE},
-    {"rw_dev", "cgroup/dev", BPF_CGROUP_DEVICE},
-    {"rw_sysctl", "cgroup/sysctl", BPF_CGROUP_SYSCTL},
-    {NULL, NULL, 0},
+    {"rw_connect4", "cgroup/connect4", BPF_CGROUP_INET4_CONNECT, false, NULL},
+    {"rw_connect6", "cgroup/connect6", BPF_CGROUP_INET6_CONNECT, false, NULL},
+    {"rw_sendmsg4", "cgroup/sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false, NULL},
+    {"rw_sendmsg6", "cgroup/sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false, NULL},
+    {"rw_sock_create", "cgroup/sock_create", BPF_CGROUP_INET_SOCK_CREATE, false, NULL},
+    /* host-wide: a device filter update by the runtime would detach it from the container */
+    {"rw_dev", "cgroup/dev", BPF_CGROUP_DEVICE, true, RW_BPF_PIN_DEV},
+    {"rw_sysctl", "cgroup/sysctl", BPF_CGROUP_SYSCTL, false, NULL},
+    {NULL, NULL, 0, false, NULL},
 };
 
 const char *rw_bpf_build_id(void)

@@ -31,17 +31,23 @@ int rw_bpf_cgroup_open(const char *mnt, const char *rel, int *ret_fd, uint64_t *
                        rw_error_t **err);
 
 /* ---- bpf_pins.c: the pinned, host-wide objects ---- */
-/* The per-container programs, as pinned in the pin directory. */
+/* The cgroup programs, as pinned in the pin directory. Most are attached to each
+ * container's cgroup; host_wide ones are linked once at the cgroup v2 root instead. */
 typedef struct rw_bpf_cgroup_prog {
     const char *name;    /* program name = pin name */
     const char *section; /* for records */
     int attach_type;     /* enum bpf_attach_type */
+    bool host_wide;      /* linked at the root (link pinned as link_pin), not per container */
+    const char *link_pin;
 } rw_bpf_cgroup_prog_t;
 extern const rw_bpf_cgroup_prog_t rw_bpf_cgroup_progs[]; /* ends with a NULL name */
 /* Pin names of the host part besides the programs: the exec link (pinned after the
  * programs) and the build stamp (pinned last: "complete, and loaded by this build"). */
 #define RW_BPF_PIN_EXEC "exec_link"
 #define RW_BPF_PIN_CAP "cap_link"
+/* cgroup/dev, linked at the cgroup v2 root: the runtimes detach every device program
+ * attached to a container's cgroup when they update its device filter (runc, crun). */
+#define RW_BPF_PIN_DEV "dev_link"
 #define RW_BPF_PIN_BUILD "rw_build"
 #define RW_BPF_BUILD_ID_LEN 64 /* value size of the stamp map: hex SHA-256 of the objects */
 
@@ -95,6 +101,13 @@ typedef int (*rw_bpf_ensure_fn)(rw_bpf_ctx_t *c, json_t *facts, rw_bpf_pins_t *p
  * complete; else RW_BPF_NEED_HELPER (nothing done, nothing recorded). */
 #define RW_BPF_NEED_HELPER 2
 int rw_bpf_host_check(rw_bpf_ctx_t *c, json_t *facts, rw_bpf_pins_t *pins, rw_error_t **err);
+
+/* ---- bpf_rootlink.c: the host-wide cgroup programs, linked at the cgroup v2 root ---- */
+/* 0 when p's pinned link is attached to the root of the cgroup v2 tree mounted at mnt;
+ * else makes it (a BPF link, pinned as p->link_pin, replacing a pin whose link was
+ * detached) and returns 0, or -errno with *err set. The caller holds the host lock. */
+int rw_bpf_root_link_ensure(const rw_bpf_ctx_t *c, const rw_bpf_cgroup_prog_t *p, const char *mnt,
+                            rw_error_t **err);
 
 /* ---- bpf_attach.c / bpf_release.c: one container ---- */
 /* 0: attached; 1: started without some programs (not required; *err says which);

@@ -92,6 +92,11 @@ int rw_bpf_sys_prog_info(int prog_fd, struct bpf_prog_info *info)
     return obj_info(prog_fd, info, sizeof(*info));
 }
 
+int rw_bpf_sys_link_info(int link_fd, struct bpf_link_info *info)
+{
+    return obj_info(link_fd, info, sizeof(*info));
+}
+
 int rw_bpf_sys_prog_attach(int prog_fd, int target_fd, unsigned attach_type, unsigned flags)
 {
     union bpf_attr a;
@@ -136,4 +141,14 @@ int rw_bpf_sys_prog_fd_by_id(uint32_t id)
     memset(&a, 0, sizeof(a));
     a.prog_id = id;
     return sys_bpf(BPF_PROG_GET_FD_BY_ID, &a);
+}
+
+int rw_bpf_sys_link_create(int prog_fd, int target_fd, unsigned attach_type)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.link_create.prog_fd = (uint32_t)prog_fd;
+    a.link_create.target_fd = (uint32_t)target_fd;
+    a.link_create.attach_type = attach_type;
+    return sys_bpf(BPF_LINK_CREATE, &a);
 }

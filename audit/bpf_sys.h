@@ -21,3 +21,6 @@ int rw_bpf_sys_prog_detach(int prog_fd, int target_fd, unsigned attach_type);
 /* Programs attached to target_fd for attach_type: *cnt in = room in ids, out = count. */
 int rw_bpf_sys_prog_query(int target_fd, unsigned attach_type, uint32_t *ids, uint32_t *cnt);
 int rw_bpf_sys_prog_fd_by_id(uint32_t id);
+/* A BPF link of prog_fd to target_fd (a cgroup directory): its fd. */
+int rw_bpf_sys_link_create(int prog_fd, int target_fd, unsigned attach_type);
+int rw_bpf_sys_link_info(int link_fd, struct bpf_link_info *info);

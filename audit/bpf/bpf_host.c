@@ -1,6 +1,7 @@
 /* The host-wide part, made once and kept in bpffs: the shared maps (ring buffer, counters,
- * tracked containers, totals) and the exec and packet-socket programs, whose links are
- * pinned so they outlive the hook that loaded them, and last the build stamp that tells the
+ * tracked containers, totals), the exec and packet-socket programs and the device observer
+ * at the cgroup v2 root, whose links are pinned so they outlive the hook that loaded them,
+ * and last the build stamp that tells the
  * hooks this build's layout is pinned and complete (they then need no helper). */
 #include <dirent.h>
 #include <errno.h>
@@ -101,6 +102,24 @@ static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err
     return rw_error_setsys(err, -r, "cannot load the cgroup BPF programs");
 }
 
+/* The host-wide cgroup programs (cgroup/dev), linked at the cgroup v2 root. Best effort
+ * here: each attach checks the link again and records it as not attached if it is missing. */
+static void link_root_programs(const rw_bpf_ctx_t *c, json_t *facts)
+{
+    cleanup_free char *mnt = NULL;
+    cleanup_error rw_error_t *why = NULL;
+    int r = rw_bpf_cgroup2_mount(&mnt, &why);
+    for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name && r == 0; p++)
+        if (p->host_wide)
+            r = rw_bpf_root_link_ensure(c, p, mnt, &why);
+    char what[512];
+    if (r == 0)
+        snprintf(what, sizeof(what), "observed host-wide: linked at the cgroup v2 root %s", mnt);
+    else
+        snprintf(what, sizeof(what), "not observed: %s", why ? why->msg : strerror(-r));
+    json_object_set_new(facts, "devices", json_string(what));
+}
+
 static bool host_complete(const rw_bpf_ctx_t *c)
 {
     if (!rw_bpf_pin_exists(c, RW_BPF_PIN_EXEC))
@@ -184,6 +203,7 @@ static int load_host(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
     if (r < 0)
         return rw_error_setsys(err, -r, "cannot pin the exec link in %s", c->ec.pin_dir);
     json_object_set_new(facts, "programs", json_string("loaded"));
+    link_root_programs(c, facts);
     rw_bpf_keepalive_attach(c, facts);
     if ((r = pin_stamp(c)) < 0) {
         /* usable all the same; the hooks keep handing containers to this helper */

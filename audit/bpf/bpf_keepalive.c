@@ -4,7 +4,8 @@
  * every CPU (a fraction of a millisecond per type on a VM). Where containers come and go
  * one at a time, every createRuntime hook and every cgroup release would pay that for seven
  * types. The per-container programs are also linked to an empty cgroup of their own, which
- * nothing enters: the hook points stay on, and run nothing for other cgroups. The links
+ * nothing enters: the hook points stay on, and run nothing for other cgroups (the host-wide
+ * ones need not be: their link at the cgroup v2 root keeps theirs on). The links
  * are pinned beside the programs, so they go with the pins (unload, or rm -rf). */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +61,8 @@ void rw_bpf_keepalive_attach(const rw_bpf_ctx_t *c, json_t *facts)
     cleanup_close int cg = keepalive_open(true);
     int r = cg < 0 ? cg : 0;
     for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name && r == 0; p++)
-        r = link_one(c, p, cg);
+        if (!p->host_wide) /* its link at the root keeps its hook point on */
+            r = link_one(c, p, cg);
     char why[160];
     if (r == 0)
         snprintf(why, sizeof(why), "on (programs linked to the empty cgroup %s)", RW_BPF_KEEPALIVE);

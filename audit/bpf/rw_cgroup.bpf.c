@@ -184,8 +184,11 @@ static __always_inline int rw_dev_common(__u32 type, __u32 major, __u32 minor)
     return major == 136; /* pts */
 }
 
-/* Observes only: device policy belongs to the runtime, whose own programs run beside this
- * one (BPF_F_ALLOW_MULTI) or in the v1 devices controller. */
+/* Observes only, and must: it is linked once at the cgroup v2 root (a runtime updating a
+ * container's device filter detaches every device program on the container's cgroup), so
+ * it runs for every device access on the host. The kernel runs every program in a cgroup's
+ * effective list and refuses if any says 0: allowing here never loosens the runtime's own
+ * programs nor, on a hybrid host, the v1 devices controller checked after them. */
 SEC("cgroup/dev")
 int rw_dev(struct bpf_cgroup_dev_ctx *ctx)
 {

@@ -121,11 +121,13 @@ rw_assert_eq "0 0" "$(find "$RW_EBPF_STATE" -name '*.json' | wc -l) $("$RW_BPF_H
 	"no state file and no tracked container is left"
 
 # --- 7. the kernel's hook points stay on: the programs are also linked to an empty cgroup -
+# (cgroup/dev is linked at the cgroup v2 root instead: that link keeps its hook point on)
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then MNT=/sys/fs/cgroup; else MNT=/sys/fs/cgroup/unified; fi
 KA=$MNT/runwarden.keepalive
-ids=$(for p in rw_connect4 rw_connect6 rw_sendmsg4 rw_sendmsg6 rw_sock_create rw_dev rw_sysctl; do
+ids=$(for p in rw_connect4 rw_connect6 rw_sendmsg4 rw_sendmsg6 rw_sock_create rw_sysctl; do
 	bpftool prog show pinned "$RW_EBPF_PIN/$p" -j | jq .id
 done | jq -sc .)
+dev_id=$(bpftool prog show pinned "$RW_EBPF_PIN/rw_dev" -j | jq .id)
 on_keepalive() {
 	if [ -d "$KA" ]; then
 		bpftool cgroup show "$KA" -j | jq -c --argjson ids "$ids" '[.[] | select(.id as $i | $ids | index($i))] | length'
@@ -133,12 +135,17 @@ on_keepalive() {
 		echo 0
 	fi
 }
-rw_assert_eq 7 "$(on_keepalive)" "the seven programs are linked to $KA"
+# (bpftool prints nothing at all when nothing is attached there)
+on_root() { bpftool cgroup show "$MNT" -j | jq -s --argjson i "$dev_id" '[.[][] | select(.id == $i)] | length'; }
+rw_assert_eq 6 "$(on_keepalive)" "the six per-container programs are linked to $KA"
 rw_assert_eq 0 "$(wc -l <"$KA/cgroup.procs")" "and nothing runs there"
+rw_assert_eq 1 "$(on_root)" "rw_dev is linked once at the cgroup v2 root $MNT"
 rw_assert_match "$(host_of "$LOADED" hookPoints)" "^on " "the attach record of a load says the hook points stay on"
+rw_assert_match "$(host_of "$LOADED" devices)" "^observed host-wide" "and that devices are observed host-wide"
 rw_assert_ok "runwarden-bpf unload" "$RW_BPF_HELPER" unload --force --config "$RUNWARDEN_CONFIG"
-gone() { [ "$(on_keepalive)" = 0 ]; }
+gone() { [ "$(on_keepalive) $(on_root)" = "0 0" ]; }
 rw_wait_for 5 gone || true
 rw_assert_eq 0 "$(on_keepalive)" "unload takes them off $KA (the links went with their pins)"
+rw_assert_eq 0 "$(on_root)" "and takes rw_dev off the cgroup v2 root"
 
 rw_finish
