@@ -83,16 +83,20 @@ int rw_audit_key_load(const char *path, rw_audit_key_t *k, rw_error_t **err)
     rw_explicit_bzero(buf, len);
     if (!j)
         return -EINVAL;
-    static const char *const keys[] = {"version", "epoch", "key", "fpr", NULL};
+    static const char *const keys[] = {"version", "epoch", "key", "fpr", "log", NULL};
     if ((r = rw_json_check_keys(j, keys, path, "$", err)) < 0)
         return r;
     long long ver = 0, ep = 0;
-    const char *hex = NULL, *fpr = NULL;
+    const char *hex = NULL, *fpr = NULL, *log = NULL;
     if ((r = rw_json_get_int(j, "version", 1, 1, &ver, path, "$", err)) < 0 ||
         (r = rw_json_get_int(j, "epoch", 0, INT64_MAX, &ep, path, "$", err)) < 0 ||
         (r = rw_json_get_string(j, "key", true, &hex, path, "$", err)) < 0 ||
-        (r = rw_json_get_string(j, "fpr", true, &fpr, path, "$", err)) < 0)
+        (r = rw_json_get_string(j, "fpr", true, &fpr, path, "$", err)) < 0 ||
+        (r = rw_json_get_string(j, "log", false, &log, path, "$", err)) < 0)
         return r;
+    if (log && (log[0] != '/' || strlen(log) >= sizeof(k->log)))
+        return rw_error_set(err, EINVAL, "sealing key %s: $.log: must be an absolute path", path);
+    snprintf(k->log, sizeof(k->log), "%s", log ? log : "");
     if (strlen(hex) != RW_SHA256_HEX_LEN || rw_unhex(hex, k->key, RW_SHA256_LEN) < 0 ||
         strlen(fpr) != RW_AUDIT_FPR_LEN)
         return rw_error_set(err, EINVAL, "sealing key %s: malformed key or fingerprint", path);
@@ -161,12 +165,26 @@ int rw_audit_key_store(const char *path, const rw_audit_key_t *k, rw_error_t **e
     cleanup_close int old = openat(dfd, base, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     char hex[RW_SHA256_HEX_LEN + 1];
     rw_hex(k->key, RW_SHA256_LEN, hex);
-    char buf[256];
+    cleanup_free char *log = NULL;
+    if (k->log[0]) {
+        json_t *ls = json_string(k->log);
+        log = ls ? json_dumps(ls, JSON_ENCODE_ANY) : NULL;
+        if (ls)
+            json_decref(ls);
+        if (!log)
+            return rw_error_set(err, EINVAL, "sealing key %s: unusable log path", path);
+    }
+    char buf[256 + 2 * RW_AUDIT_KEY_LOG_MAX];
     int n = snprintf(buf, sizeof(buf),
                      "{\n  \"version\": 1,\n  \"epoch\": %llu,\n  \"key\": \"%s\",\n"
-                     "  \"fpr\": \"%s\"\n}\n",
-                     (unsigned long long)k->epoch, hex, k->fpr);
+                     "  \"fpr\": \"%s\"%s%s\n}\n",
+                     (unsigned long long)k->epoch, hex, k->fpr, log ? ",\n  \"log\": " : "",
+                     log ? log : "");
     rw_explicit_bzero(hex, sizeof(hex));
+    if (n < 0 || (size_t)n >= sizeof(buf)) {
+        rw_explicit_bzero(buf, sizeof(buf));
+        return rw_error_set(err, ENAMETOOLONG, "sealing key %s: log path too long", path);
+    }
     r = replace_key_file(dfd, base, buf, (size_t)n, err);
     rw_explicit_bzero(buf, sizeof(buf));
     if (r < 0)
@@ -309,6 +327,15 @@ int rw_audit_seal_now(rw_audit_log_t *l, const char *key_path, const char *reaso
         rw_explicit_bzero(&k, sizeof(k));
         return 0;
     }
+    if (k.log[0] && strcmp(k.log, l->opts->path) != 0) {
+        rw_explicit_bzero(&k.key, sizeof(k.key));
+        return rw_error_set(err, EXDEV,
+                            "sealing key %s seals the log %s, not %s: give each audit log its "
+                            "own audit.sealKey",
+                            key_path, k.log, l->opts->path);
+    }
+    if (!k.log[0] && strlen(l->opts->path) < sizeof(k.log))
+        snprintf(k.log, sizeof(k.log), "%s", l->opts->path); /* bound from this seal on */
     char prefix[128];
     size_t pl = rw_audit_line_prefix(l->last_seq + 1, l->last_hash, prefix);
     char t[RW_AUDIT_TIME_LEN];

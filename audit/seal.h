@@ -17,10 +17,16 @@
 
 #define RW_AUDIT_FPR_LEN 16 /* hex digits of the key fingerprint */
 
+#define RW_AUDIT_KEY_LOG_MAX 1024
+
 typedef struct rw_audit_key {
     uint64_t epoch;
     uint8_t key[RW_SHA256_LEN];
     char fpr[RW_AUDIT_FPR_LEN + 1]; /* fingerprint of k0, names the key in seal lines */
+    /* The live log this key seals, bound at its first seal: one key sealing two logs would
+     * leave each with gaps in its epochs that verify reports as removed seals. "" until
+     * bound (and in key files written before the binding existed). */
+    char log[RW_AUDIT_KEY_LOG_MAX];
 } rw_audit_key_t;
 
 typedef struct rw_audit_seal_info {

@@ -64,10 +64,13 @@ mkdir -p "$T/b/rootfs"
 (cd "$T/b" && "$RW_REAL_RUNC" spec) || rw_die "runc spec failed"
 base='{"runtimes":{"runc":"/bin/true","crun":"/bin/true"},"defaultRuntime":"runc"}'
 rw_write_config_raw "$T/off.json" "$(jq -n --argjson b "$base" '$b + {audit: {enabled: false}}')"
+# the benchmark's own log and sealing key (sealed every 64 records, as shipped), never the host's
 rw_write_config_raw "$T/on.json" "$(jq -n --argjson b "$base" --arg l "$T/start/audit.jsonl" \
-	'$b + {audit: {log: $l, linuxAudit: false}}')"
+	--arg k "$T/start-key/seal.key" '$b + {audit: {log: $l, sealKey: $k, linuxAudit: false}}')"
 rw_write_config_raw "$T/kern.json" "$(jq -n --argjson b "$base" --arg l "$T/start/audit.jsonl" \
-	'$b + {audit: {log: $l, linuxAudit: true}}')"
+	--arg k "$T/start-key/seal.key" '$b + {audit: {log: $l, sealKey: $k, linuxAudit: true}}')"
+RUNWARDEN_CONFIG=$T/on.json "$RW_BIN" audit init --key-out "$T/start-key.vk" >/dev/null ||
+	rw_die "audit init for the start benchmark failed"
 cp "$T/b/config.json" "$T/config.orig"
 out=$("$TIMER" -n "$N" -w 5 \
 	:: off /usr/bin/env RUNWARDEN_CONFIG="$T/off.json" "$RW_BIN" create --bundle "$T/b" "off{}" \

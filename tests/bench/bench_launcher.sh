@@ -39,7 +39,10 @@ rw_tmpdir T
 rw_make_shims "$T/shims"
 
 rw_write_shipped_config "$T/default.json"
-rw_write_config_raw "$T/core.json" "$(jq '{mode, runtimes, defaultRuntime, bundle, annotations, failOpen}' \
+# core keeps the audit record (runwarden always writes one) in the benchmark's own log and
+# key, never the host's
+rw_write_config_raw "$T/core.json" "$(jq --arg t "$T" '{mode, runtimes, defaultRuntime, bundle, annotations, failOpen}
+	+ {audit: {log: ($t + "/core-audit/audit.jsonl"), sealKey: ($t + "/core-audit-key/seal.key")}}' \
 	"$RW_SRC/conf/runwarden.json")"
 
 TIMER=$T/bench_timer

@@ -424,7 +424,8 @@ rw_make_shims() {
 	RW_SHIMS=$1
 }
 
-# rw_default_config: prints the test's base runwarden.json: enforce mode, runc and crun
+# rw_default_config: prints the test's base runwarden.json (the audit log and sealing key
+# under $RW_TMP, never the host's): enforce mode, runc and crun
 # mapped to the real runtimes, default runtime crun, dangerous annotations refused, fail
 # closed, absolute root paths allowed only under the test's own directory $RW_TMP (where
 # the test's podman/containerd roots live) plus $RW_EXTRA_ROOT_PREFIXES (space separated).
@@ -441,7 +442,9 @@ rw_default_config() {
 		         absoluteRootPrefixes: $ARGS.positional},
 		annotations: {dangerous: "refuse"},
 		failOpen: false
-	}' "${prefixes[@]}"
+	} + (if $tmp == "" then {} else
+		{audit: {log: ($tmp + "/host-audit/audit.jsonl"), sealKey: ($tmp + "/host-audit-key/seal.key")}}
+	end)' --arg tmp "${RW_TMP:-}" "${prefixes[@]}"
 }
 
 # rw_write_config FILE [JSON]: writes a runwarden.json for the test to FILE (absolute

@@ -254,6 +254,51 @@ static void test_rekey(void **state)
     tlog_cleanup(&t);
 }
 
+/* A key seals one log: the first seal binds it, sealing another log with it is refused
+ * and leaves the key where it was (two logs would each show gaps in their epochs). */
+static void test_key_bound_to_one_log(void **state)
+{
+    (void)state;
+    tlog_t a, b;
+    tlog_init(&a, 0, 0);
+    tlog_init(&b, 0, 0);
+    uint8_t k0[32];
+    tlog_keygen(&a, k0);
+    b.o.key_path = a.key; /* the misconfiguration: b's config names a's key */
+    assert_int_equal(tlog_append(&a, 0), 0);
+    assert_int_equal(tlog_append(&b, 0), 0);
+    rw_error_t *err = NULL;
+    rw_audit_log_t *l = NULL;
+    assert_int_equal(rw_audit_log_open(&a.o, &l, &err), 0);
+    assert_int_equal(rw_audit_seal_now(l, a.key, "command", &err), 1);
+    rw_audit_log_close(l);
+    rw_audit_key_t k;
+    assert_int_equal(rw_audit_key_load(a.key, &k, &err), 0);
+    assert_string_equal(k.log, a.path);
+    assert_int_equal(k.epoch, 1);
+
+    assert_int_equal(rw_audit_log_open(&b.o, &l, &err), 0);
+    assert_int_equal(rw_audit_seal_now(l, a.key, "command", &err), -EXDEV);
+    assert_non_null(err);
+    assert_non_null(strstr(err->msg, "its own audit.sealKey"));
+    rw_error_free(err);
+    err = NULL;
+    assert_false(l->last_is_seal);
+    rw_audit_log_close(l);
+    assert_int_equal(rw_audit_key_load(a.key, &k, &err), 0);
+    assert_int_equal(k.epoch, 1);
+    /* the bound log still seals, and the binding survives the key's evolution */
+    assert_int_equal(tlog_append(&a, 1), 0);
+    assert_int_equal(rw_audit_log_open(&a.o, &l, &err), 0);
+    assert_int_equal(rw_audit_seal_now(l, a.key, "command", &err), 1);
+    rw_audit_log_close(l);
+    assert_int_equal(rw_audit_key_load(a.key, &k, &err), 0);
+    assert_int_equal(k.epoch, 2);
+    assert_string_equal(k.log, a.path);
+    tlog_cleanup(&a);
+    tlog_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_seal_every_n),
         cmocka_unit_test(test_verification_key_file),
         cmocka_unit_test(test_rekey),
+        cmocka_unit_test(test_key_bound_to_one_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
