@@ -125,14 +125,25 @@ static void add_who(json_t *o, bool full)
     json_object_set_new(o, "who", rw_identity_json(who, full));
 }
 
-static int write_key_file(const char *file, const char *line)
+/* The verification key's file is created before the sealing key, so that a file that
+ * cannot be made (it exists, the directory is missing) stops init while nothing has
+ * changed: a sealing key whose k0 was never written anywhere could never be verified. */
+static int open_key_file(const char *file)
 {
-    cleanup_close int fd =
-        open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (fd < 0) {
-        fprintf(stderr, "runwarden audit init: cannot create %s: %s\n", file, strerror(errno));
-        return -errno;
+        int e = errno;
+        fprintf(stderr,
+                "runwarden audit init: cannot create %s (%s): nothing was changed; name a new "
+                "file with --key-out\n",
+                file, strerror(e));
+        return -e;
     }
+    return fd;
+}
+
+static int write_key_file(int fd, const char *file, const char *line)
+{
     if (rw_write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0) {
         fprintf(stderr, "runwarden audit init: cannot write %s\n", file);
         return -EIO;
@@ -169,11 +180,17 @@ static int cmd_init(audit_env_t *e, int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    cleanup_close int out_fd = -1;
+    if (out && (out_fd = open_key_file(out)) < 0)
+        return 1;
     /* Everything under the log's lock, so no append seals with a key being replaced. */
     rw_error_t *err = NULL;
     cleanup_audit_log rw_audit_log_t *l = NULL;
-    if (rw_audit_log_open(&e->opts, &l, &err) < 0)
+    if (rw_audit_log_open(&e->opts, &l, &err) < 0) {
+        if (out)
+            (void)unlink(out); /* the empty file made above */
         return fail("init", err, "cannot open the log");
+    }
     rw_audit_key_t old;
     if (force && rw_audit_key_load(e->ac.key_path, &old, &err) == 0) {
         /* Close the old key's chain with a last seal so everything before stays verifiable. */
@@ -186,8 +203,11 @@ static int cmd_init(audit_env_t *e, int argc, char **argv)
     err = NULL;
     uint8_t k0[RW_SHA256_LEN];
     rw_audit_key_t state;
-    if (rw_audit_key_create(e->ac.key_path, force, k0, &state, &err) < 0)
+    if (rw_audit_key_create(e->ac.key_path, force, k0, &state, &err) < 0) {
+        if (out)
+            (void)unlink(out); /* the empty file made above */
         return fail("init", err, "cannot create the sealing key");
+    }
     char hex[RW_SHA256_HEX_LEN + 1];
     rw_hex(k0, sizeof(k0), hex);
     rw_explicit_bzero(k0, sizeof(k0));
@@ -198,7 +218,7 @@ static int cmd_init(audit_env_t *e, int argc, char **argv)
     int r = 0;
     printf("sealing key %s created (fingerprint %s, epoch 0)\n", e->ac.key_path, state.fpr);
     if (out) {
-        r = write_key_file(out, line);
+        r = write_key_file(out_fd, out, line);
         if (r == 0)
             printf("verification key written to %s: move it off this host; runwarden keeps "
                    "no copy\n",

@@ -75,6 +75,8 @@ seal_key=/var/lib/runwarden/audit-seal.key
 if [ ! -e "$seal_key" ]; then
 	# First use on this host: create the sealing key. The verification key belongs off the
 	# host; the demo keeps it beside its store.
+	# A verification key left by an earlier demo belongs to a key that is gone.
+	[ ! -e "$D/verification.key" ] || mv "$D/verification.key" "$D/verification.key.$(date +%s)"
 	"$RW" audit init --key-out "$D/verification.key"
 fi
 "$RW" audit seal

@@ -16,6 +16,18 @@ rw_run "$RW_BIN" audit seal
 rw_assert_rc 1 "seal without a key says so"
 rw_assert_contains "$RW_ERR" "audit init" "and names the fix"
 
+# --key-out naming a file that exists: init stops before it makes a key, so no sealing key
+# is ever left without its verification key
+echo "an old verification key" >"$T/taken.key"
+rw_run "$RW_BIN" audit init --key-out "$T/taken.key"
+rw_assert_rc 1 "init with an existing --key-out file fails"
+rw_assert_contains "$RW_ERR" "nothing was changed" "and says nothing changed"
+rw_check "$([ ! -e "$AUDIT_KEY" ]; echo $?)" "no sealing key was created"
+rw_assert_eq "an old verification key" "$(cat "$T/taken.key")" "the existing file is untouched"
+rw_run "$RW_BIN" audit init --key-out "$T/nodir/vk"
+rw_assert_rc 1 "init with --key-out in a missing directory fails"
+rw_check "$([ ! -e "$AUDIT_KEY" ]; echo $?)" "still no sealing key"
+
 rw_run "$RW_BIN" audit init
 rw_assert_rc 0 "audit init"
 rw_assert_match "$RW_OUT" $'runwarden-audit-key:[0-9a-f]{64}' "prints the verification key"
