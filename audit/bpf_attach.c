@@ -1,14 +1,14 @@
-/* Attaching one container: its policy goes into the pinned policy map under its cgroup id,
- * and the pinned per-container programs are attached to its cgroup v2 directory with
- * BPF_PROG_ATTACH + BPF_F_ALLOW_MULTI. The cgroup holds those attachments: they run beside
- * the runtime's own programs and end with the cgroup; no per-container pin exists. The
- * device observer is the exception: linked once at the cgroup v2 root (bpf_rootlink.c). The
- * hooks run this with raw bpf(2) calls; the helper runs the same after loading the host
- * part (the ensure step is the only difference). */
+/* Attaching one container from the createRuntime hook (only when ebpf.required or an
+ * egress allowlist asks for the check; otherwise the kernel binds it alone, see
+ * bpf_pending.c): makes sure the cgroup programs are linked at the cgroup v2 root, and that
+ * the container's cgroup is tracked with its policy: the kernel normally did it already,
+ * when the runtime moved the container there; else the entries are made here. The hook
+ * runs this with raw bpf(2) calls; the helper runs the same after loading the host part. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,9 +18,16 @@
 #include "bpf_shared.h"
 #include "bpf_sys.h"
 
-static void fill_policy(struct rw_bpf_policy *o, const rw_ebpf_policy_t *pol)
+void rw_bpf_policy_fill(struct rw_bpf_policy *o, const rw_ebpf_policy_t *pol, bool own_mnt_ns)
 {
     memset(o, 0, sizeof(*o));
+    /* the caller runs in the runtime's mount namespace (runwarden before it execs the
+     * runtime, or a hook the runtime started) */
+    struct stat st;
+    if (own_mnt_ns && stat("/proc/self/ns/mnt", &st) == 0)
+        o->runtime_mnt_ns = (uint32_t)st.st_ino;
+    else
+        o->armed = 1; /* nothing tells the runtime from the container: judge from the start */
     o->allow_raw = pol->allow_raw_sockets;
     o->sysctl_writes = pol->sysctl_writes;
     o->egress_enforce = pol->egress_enforced;
@@ -56,20 +63,24 @@ static json_t *policy_json(const rw_ebpf_policy_t *pol)
                      "sysctlWrites", pol->sysctl_writes);
 }
 
+/* 1 when the kernel bound the cgroup already (rw_host.bpf.c, from the pending entry the
+ * launcher left): its counters are running and must not be reset. */
 static int add_map_entries(const rw_bpf_pins_t *pins, uint64_t cgid, const char *id,
-                           const rw_ebpf_policy_t *pol, rw_error_t **err)
+                           const rw_ebpf_policy_t *pol, bool own_mnt_ns, rw_error_t **err)
 {
+    struct rw_bpf_tracked t;
+    if (rw_bpf_sys_map_lookup(pins->tracked, &cgid, &t) == 0)
+        return 1;
     cleanup_free struct rw_bpf_policy *p = malloc(sizeof(*p));
     if (!p)
         return -ENOMEM;
-    fill_policy(p, pol);
+    rw_bpf_policy_fill(p, pol, own_mnt_ns);
     struct rw_bpf_counters zero;
     memset(&zero, 0, sizeof(zero));
     int r = rw_bpf_sys_map_update(pins->counters, &cgid, &zero, BPF_ANY);
     if (r < 0)
         return rw_error_setsys(err, -r, "cannot add the counters of cgroup %llu",
                                (unsigned long long)cgid);
-    struct rw_bpf_tracked t;
     memset(&t, 0, sizeof(t));
     struct timespec ts;
     clock_gettime(CLOCK_BOOTTIME, &ts);
@@ -151,9 +162,20 @@ static int outcome_error(const char *id, json_t *missing, bool required, rw_erro
     return 1;
 }
 
+/* Whether pid lives in another mount namespace than this process (the runtime's). */
+static bool other_mnt_ns(pid_t pid)
+{
+    char path[48];
+    struct stat mine, theirs;
+    snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+    return stat("/proc/self/ns/mnt", &mine) == 0 && stat(path, &theirs) == 0 &&
+           (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev);
+}
+
 int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant,
                   rw_bpf_ensure_fn ensure, rw_error_t **err)
 {
+    bool own_mnt_ns = other_mnt_ns(pid);
     if (!rw_bpf_id_valid(id))
         return rw_error_set(err, EINVAL, "container id '%s' is not usable", id);
     const rw_ebpf_policy_t *pol = rw_config_ebpf_policy(&c->ec, tenant);
@@ -178,6 +200,7 @@ int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant
     cleanup_close int cgfd = -1;
     rw_bpf_pins_t pins = {-1, -1, -1};
     uint64_t cgid = 0;
+    bool bound_by_kernel = false;
     /* Held until the container is tracked: the helper replaces another build's pins only
      * when nothing is tracked, and must not do it between our check and our entries. */
     cleanup_close int lock = rw_bpf_lock(c, RW_BPF_LOCK_HOST, true, &why);
@@ -201,7 +224,12 @@ int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant
     if (r >= 0) {
         json_object_set_new(rec, "cgroup", json_string(rel));
         json_object_set_new(rec, "cgroupId", json_integer((json_int_t)cgid));
-        r = add_map_entries(&pins, cgid, id, pol, &why);
+        r = add_map_entries(&pins, cgid, id, pol, own_mnt_ns, &why);
+        json_object_set_new(rec, "binding",
+                            json_string(r == 1 ? "kernel: the runtime moved the container into "
+                                                 "its cgroup"
+                                               : "hook: bound at createRuntime"));
+        bound_by_kernel = r == 1;
     }
     if (r < 0)
         json_array_append_new(missing, json_pack("{s:s,s:s}", "program", "all", "error",
@@ -218,22 +246,14 @@ int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant
     if (refused && cgfd >= 0)
         rw_bpf_detach_all(cgfd); /* no half-watched container: take back what was attached */
 
-    if (cgid && !refused) {
-        json_t *st = json_pack("{s:s,s:s,s:I,s:s?}", "id", id, "cgroup", rel, "cgroupId",
-                               (json_int_t)cgid, "tenant", tenant);
-        r = st ? rw_bpf_state_write(c, id, st, err) : -ENOMEM;
-        json_decref(st);
-        if (r < 0) {
-            rw_bpf_pins_close(&pins);
-            return r;
-        }
-    } else if (cgid) {
+    /* No state file: the kernel forgets the container with its cgroup (rw_host.bpf.c). */
+    if (cgid && refused && !bound_by_kernel)
         remove_map_entries(&pins, cgid);
-    }
     rw_bpf_pins_close(&pins);
     if (lock >= 0)
         close(TAKE_FD(lock)); /* tracked (or not at all): the record needs no host lock */
-    if ((r = rw_bpf_record(c, rec, err)) < 0)
+    /* bound by the kernel with nothing missing: its own attach record says it all */
+    if (!(bound_by_kernel && !failed) && (r = rw_bpf_record(c, rec, err)) < 0)
         return r;
     return failed ? outcome_error(id, missing, c->ec.required, err) : 0;
 }

@@ -26,6 +26,8 @@ struct rw_bpf_drain {
     void *data;
     char *pending[RW_DRAIN_BATCH + 1]; /* + the extra record of a flush */
     size_t n_pending;
+    uint64_t ended[RW_DRAIN_BATCH]; /* end events in the batch: names to forget once written */
+    size_t n_ended;
     long read;
     struct {
         uint64_t cgid;
@@ -47,6 +49,16 @@ static const char *resolve(rw_bpf_drain_t *d, uint64_t cgid)
     return d->cache[slot].id;
 }
 
+/* The binding and the end events name their container themselves: the events queued
+ * between them keep that name even once the kernel forgot the cgroup. */
+static void remember(rw_bpf_drain_t *d, uint64_t cgid, const char *id)
+{
+    size_t slot = (size_t)(cgid % RW_ID_CACHE);
+    d->cache[slot].cgid = cgid;
+    memcpy(d->cache[slot].id, id, RW_BPF_ID_MAX);
+    d->cache[slot].id[RW_BPF_ID_MAX - 1] = '\0';
+}
+
 static void drop_pending(rw_bpf_drain_t *d)
 {
     for (size_t i = 0; i < d->n_pending; i++)
@@ -63,6 +75,10 @@ int rw_bpf_drain_flush(rw_bpf_drain_t *d, const char *extra, rw_error_t **err)
     if (r >= 0) {
         rw_bpf_ringbuf_commit(&d->rb, d->rb.pos);
         drop_pending(d);
+        /* written: the kernel kept these names (rw_tracked) only for us */
+        for (size_t i = 0; i < d->n_ended && d->tracked_fd >= 0; i++)
+            rw_bpf_sys_map_delete(d->tracked_fd, &d->ended[i]);
+        d->n_ended = 0;
     }
     return r;
 }
@@ -74,6 +90,10 @@ static int on_event(void *ctx, const void *data, uint32_t size)
         return 0; /* not ours; skip rather than stop the drain */
     struct rw_bpf_event e;
     memcpy(&e, data, sizeof(e)); /* records are 8-byte aligned; the copy is for the reader */
+    if (e.kind == RW_BPF_EV_BIND || e.kind == RW_BPF_EV_END)
+        remember(d, e.cgroup_id, e.kind == RW_BPF_EV_BIND ? e.u.bind.id : e.u.end.id);
+    if (e.kind == RW_BPF_EV_END && d->n_ended < RW_DRAIN_BATCH)
+        d->ended[d->n_ended++] = e.cgroup_id;
     const char *id = resolve(d, e.cgroup_id);
     char body[RW_BPF_BODY_MAX];
     int n = rw_bpf_event_body(&e, id, body, sizeof(body));

@@ -29,6 +29,10 @@ static const char *cap_name(unsigned cap)
 
 const char *rw_bpf_kind_name(unsigned kind)
 {
+    if (kind == RW_BPF_EV_BIND)
+        return "attach";
+    if (kind == RW_BPF_EV_END)
+        return "end";
     return kind < RW_BPF_EV_KIND_MAX && kind_names[kind] ? kind_names[kind] : "unknown";
 }
 
@@ -196,6 +200,42 @@ static void sb_id(sb_t *b, const char *key, uint32_t v)
         sb_printf(b, ",\"%s\":%u", key, v);
 }
 
+/* The kernel bound a container to its cgroup (the "ebpf-attach" record) or removed it with
+ * its cgroup (the "ebpf-summary" record, with the exact counters). */
+static void lifetime_body(sb_t *b, const struct rw_bpf_event *e, const char *t)
+{
+    const char *id = e->kind == RW_BPF_EV_BIND ? e->u.bind.id : e->u.end.id;
+    size_t idmax = RW_BPF_ID_MAX;
+    if (e->kind == RW_BPF_EV_BIND) {
+        sb_printf(b, "{\"event\":\"ebpf-attach\",\"time\":\"%s\"", t);
+        sb_str(b, "container", id, idmax);
+        sb_printf(b,
+                  ",\"cgroupId\":%llu,\"outcome\":\"%s\",\"error\":%d,\"binding\":\"kernel: "
+                  "the runtime moved the container into its cgroup\",\"runtimePid\":%u,"
+                  "\"pid\":%u",
+                  (unsigned long long)e->cgroup_id, e->error ? "not attached" : "attached",
+                  e->error, e->u.bind.runtime_pid, e->u.bind.task_pid);
+        sb_str(b, "movedBy", e->comm, sizeof(e->comm));
+        sb_raw(b, "}", 1);
+        return;
+    }
+    char at[48];
+    rw_bpf_format_time(e->u.end.attached_ns, at, sizeof(at));
+    sb_printf(b, "{\"event\":\"ebpf-summary\",\"time\":\"%s\"", t);
+    sb_str(b, "container", id, idmax);
+    const __u64 *n = e->u.end.n;
+    sb_printf(b,
+              ",\"cgroupId\":%llu,\"attachedAt\":\"%s\",\"counters\":{\"exec\":%llu,"
+              "\"connect\":%llu,\"sendmsg\":%llu,\"socket\":%llu,\"device\":%llu,"
+              "\"sysctl\":%llu,\"capability\":%llu,\"refused\":%llu,\"lost\":%llu},"
+              "\"released\":\"kernel: the container's cgroup was removed\"}",
+              (unsigned long long)e->cgroup_id, at, (unsigned long long)n[RW_BPF_EV_EXEC],
+              (unsigned long long)n[RW_BPF_EV_CONNECT], (unsigned long long)n[RW_BPF_EV_SENDMSG],
+              (unsigned long long)n[RW_BPF_EV_SOCKET], (unsigned long long)n[RW_BPF_EV_DEVICE],
+              (unsigned long long)n[RW_BPF_EV_SYSCTL], (unsigned long long)n[RW_BPF_EV_CAPABILITY],
+              (unsigned long long)e->u.end.refused, (unsigned long long)e->u.end.lost);
+}
+
 int rw_bpf_event_body(const struct rw_bpf_event *e, const char *id, char *buf, size_t len)
 {
     char t[48], a[64];
@@ -203,6 +243,10 @@ int rw_bpf_event_body(const struct rw_bpf_event *e, const char *id, char *buf, s
     if (len)
         buf[0] = '\0';
     rw_bpf_format_time(e->time_ns, t, sizeof(t));
+    if (e->kind == RW_BPF_EV_BIND || e->kind == RW_BPF_EV_END) {
+        lifetime_body(&b, e, t);
+        return b.overflow ? -ENOSPC : (int)b.len;
+    }
     sb_printf(&b, "{\"event\":\"ebpf-event\",\"time\":\"%s\",\"kind\":\"%s\"", t,
               rw_bpf_kind_name(e->kind));
     if (id)
@@ -311,6 +355,15 @@ int rw_bpf_event_line(const struct rw_bpf_event *e, const char *id, char *buf, s
             snprintf(detail, sizeof(detail), "cap %u", e->u.cap.cap);
         break;
     }
+    case RW_BPF_EV_BIND:
+        snprintf(detail, sizeof(detail), "cgroup %llu%s", (unsigned long long)e->cgroup_id,
+                 e->error ? " NOT TRACKED (map full)" : "");
+        break;
+    case RW_BPF_EV_END:
+        snprintf(detail, sizeof(detail), "cgroup %llu removed: %llu exec, %llu refused, %llu lost",
+                 (unsigned long long)e->cgroup_id, (unsigned long long)e->u.end.n[RW_BPF_EV_EXEC],
+                 (unsigned long long)e->u.end.refused, (unsigned long long)e->u.end.lost);
+        break;
     default:
         detail[0] = '\0';
         break;

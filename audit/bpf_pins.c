@@ -21,15 +21,17 @@
 #define RW_BPF_BUILD_ID ""
 #endif
 
+/* All linked once at the cgroup v2 root: they judge only tasks of a tracked cgroup (or one
+ * below it), and a link there survives what a runtime does to a container's own cgroup
+ * (a device filter update detaches every device program attached to it: runc, crun). */
 const rw_bpf_cgroup_prog_t rw_bpf_cgroup_progs[] = {
-    {"rw_connect4", "cgroup/connect4", BPF_CGROUP_INET4_CONNECT, false, NULL},
-    {"rw_connect6", "cgroup/connect6", BPF_CGROUP_INET6_CONNECT, false, NULL},
-    {"rw_sendmsg4", "cgroup/sendmsg4", BPF_CGROUP_UDP4_SENDMSG, false, NULL},
-    {"rw_sendmsg6", "cgroup/sendmsg6", BPF_CGROUP_UDP6_SENDMSG, false, NULL},
-    {"rw_sock_create", "cgroup/sock_create", BPF_CGROUP_INET_SOCK_CREATE, false, NULL},
-    /* host-wide: a device filter update by the runtime would detach it from the container */
+    {"rw_connect4", "cgroup/connect4", BPF_CGROUP_INET4_CONNECT, true, "connect4_link"},
+    {"rw_connect6", "cgroup/connect6", BPF_CGROUP_INET6_CONNECT, true, "connect6_link"},
+    {"rw_sendmsg4", "cgroup/sendmsg4", BPF_CGROUP_UDP4_SENDMSG, true, "sendmsg4_link"},
+    {"rw_sendmsg6", "cgroup/sendmsg6", BPF_CGROUP_UDP6_SENDMSG, true, "sendmsg6_link"},
+    {"rw_sock_create", "cgroup/sock_create", BPF_CGROUP_INET_SOCK_CREATE, true, "sock_create_link"},
     {"rw_dev", "cgroup/dev", BPF_CGROUP_DEVICE, true, RW_BPF_PIN_DEV},
-    {"rw_sysctl", "cgroup/sysctl", BPF_CGROUP_SYSCTL, false, NULL},
+    {"rw_sysctl", "cgroup/sysctl", BPF_CGROUP_SYSCTL, true, "sysctl_link"},
     {NULL, NULL, 0, false, NULL},
 };
 

@@ -120,7 +120,7 @@ static json_t *collect_events(rw_bpf_ctx_t *c, rw_bpf_drain_t **ret_d, int *ret_
     return j;
 }
 
-static json_t *counters_json(const struct rw_bpf_counters *k)
+json_t *rw_bpf_counters_json(const struct rw_bpf_counters *k)
 {
     return json_pack(
         "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "exec", (json_int_t)k->n[RW_BPF_EV_EXEC],
@@ -206,7 +206,8 @@ static int release(rw_bpf_ctx_t *c, const char *id, bool by_gc, rw_error_t **err
     cleanup_json json_t *rec = json_pack(
         "{s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:i}", "event", "ebpf-summary", "time", now, "container", id,
         "cgroupId", cgid_j, "tenant", json_string_value(json_object_get(st, "tenant")), "counters",
-        have ? counters_json(&k) : json_null(), "events", events, "detachedAtStop", detached);
+        have ? rw_bpf_counters_json(&k) : json_null(), "events", events, "detachedAtStop",
+        detached);
     r = rec ? write_summary(c, d, rec, err) : -ENOMEM;
     rw_bpf_drain_free(d);
     if (r >= 0) {

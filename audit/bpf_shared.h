@@ -48,6 +48,11 @@ extern const rw_bpf_cgroup_prog_t rw_bpf_cgroup_progs[]; /* ends with a NULL nam
 /* cgroup/dev, linked at the cgroup v2 root: the runtimes detach every device program
  * attached to a container's cgroup when they update its device filter (runc, crun). */
 #define RW_BPF_PIN_DEV "dev_link"
+/* The binding programs: a container is tracked from the moment its runtime moves it into
+ * its cgroup (or forks it there), and forgotten when that cgroup is removed. */
+#define RW_BPF_PIN_BIND "bind_link"
+#define RW_BPF_PIN_FORK "fork_link"
+#define RW_BPF_PIN_RMDIR "rmdir_link"
 #define RW_BPF_PIN_BUILD "rw_build"
 #define RW_BPF_BUILD_ID_LEN 64 /* value size of the stamp map: hex SHA-256 of the objects */
 
@@ -116,12 +121,49 @@ int rw_bpf_root_link_ensure(const rw_bpf_ctx_t *c, const rw_bpf_cgroup_prog_t *p
 int rw_bpf_attach(rw_bpf_ctx_t *c, const char *id, pid_t pid, const char *tenant,
                   rw_bpf_ensure_fn ensure, rw_error_t **err);
 int rw_bpf_release(rw_bpf_ctx_t *c, const char *id, rw_error_t **err);
+/* The counters as the summary record holds them. */
+json_t *rw_bpf_counters_json(const struct rw_bpf_counters *k);
 /* Releases every container whose state outlived its cgroup (no poststop ran). */
 int rw_bpf_gc(rw_bpf_ctx_t *c, int *ret_released);
 /* The same, given the cgroup v2 mount point. */
 int rw_bpf_gc_in(rw_bpf_ctx_t *c, const char *mnt, int *ret_released);
 /* Detaches runwarden's programs (named rw_*) from a cgroup directory fd. Returns how many. */
 int rw_bpf_detach_all(int cgroup_fd);
+
+/* ---- bpf_pending.c: bound by the kernel, no hook process ---- */
+/* The binding of a container about to be created, left under this process's pid for the
+ * runtime it execs in place (rw_host.bpf.c makes it when the runtime puts the container
+ * into its cgroup). The host part must be this build's (rw_bpf_build_check). */
+int rw_bpf_pending_add(const rw_bpf_ctx_t *c, const char *id, const char *tenant, bool own_mnt_ns,
+                       rw_error_t **err);
+/* Forgets pid's pending binding (the createRuntime hook bound the container itself). */
+void rw_bpf_pending_drop(const rw_bpf_ctx_t *c, pid_t pid);
+/* The policy map value for a tenant's policy. own_mnt_ns: the container gets a mount
+ * namespace of its own, so refusals start with its first exec from there (the runtime's
+ * setup before it is only recorded); else they start at once. */
+void rw_bpf_policy_fill(struct rw_bpf_policy *o, const rw_ebpf_policy_t *pol, bool own_mnt_ns);
+/* What the kernel could not finish: pending bindings whose runtime is gone unbound, tracked
+ * containers whose cgroup is gone without an end event (no room in the ring buffer). Their
+ * records are collected first; the entries are forgotten only once those are written. */
+#define RW_BPF_STALE_MAX 256
+typedef struct rw_bpf_stale {
+    char **bodies; /* audit record bodies, NULL-terminated */
+    size_t n;
+    uint32_t pids[RW_BPF_STALE_MAX];
+    size_t n_pids;
+    uint64_t cgids[RW_BPF_STALE_MAX];
+    size_t n_cgids;
+    uint64_t names[RW_BPF_STALE_MAX]; /* ended, name kept for a consumer that has read all */
+    size_t n_names;
+    int pending_fd;
+    rw_bpf_pins_t pins;
+} rw_bpf_stale_t;
+/* Number of records collected, or -errno. will_drain: the caller reads the ring buffer to
+ * its end under the consumer lock before rw_bpf_stale_forget, so the names the kernel kept
+ * for containers that ended by now can go then. */
+int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t *s);
+void rw_bpf_stale_forget(rw_bpf_stale_t *s);
+void rw_bpf_stale_clear(rw_bpf_stale_t *s);
 
 /* ---- bpf_state.c: container id -> cgroup, kept in the state directory ---- */
 bool rw_bpf_id_valid(const char *id);

@@ -45,7 +45,8 @@ static void usage(FILE *f)
            "                                    T: 2024-05-01, 2024-05-01T10:00:00Z, 30m, 2h, 7d\n"
            "  rotate                            start a new file; the chain continues\n"
            "  note TEXT... | note --file FILE   record an operator note\n"
-           "  follow [--container ID] [--json]  drain eBPF events into the log\n\n"
+           "  follow [--container ID] [--json]  drain eBPF events into the log\n"
+           "  drain                             write the queued eBPF events once\n\n"
            "The log, key and settings come from the audit section of runwarden.json.\n");
 }
 
@@ -585,6 +586,8 @@ int rw_cmd_audit(int argc, char **argv)
     }
     if (strcmp(sub, "follow") == 0)
         return rw_cmd_audit_follow(argc - 1, argv + 1);
+    if (strcmp(sub, "drain") == 0)
+        return rw_cmd_audit_drain(argc - 1, argv + 1);
     static const struct {
         const char *name;
         int (*fn)(audit_env_t *, int, char **);

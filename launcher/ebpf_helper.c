@@ -4,6 +4,7 @@
 #include "ebpf_helper.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +119,56 @@ int rw_ebpf_exec_helper(const rw_ebpf_config_t *ec, char **args)
     return -errno;
 }
 
+/* The child's exit status, 128 + signal when killed, or -errno. */
+static int wait_exit(pid_t pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -errno;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+int rw_ebpf_run_helper_quiet(const rw_ebpf_config_t *ec, char **args, char *msg, size_t len)
+{
+    cleanup_free char *helper = rw_ebpf_helper_path(ec);
+    if (!helper)
+        return -ENOMEM;
+    args[0] = (char *)RW_EBPF_HELPER_NAME;
+    msg[0] = '\0';
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], STDERR_FILENO);
+    extern char **environ;
+    pid_t pid = 0;
+    int r = posix_spawn(&pid, helper, &fa, NULL, args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (r != 0) {
+        close(p[0]);
+        return -r;
+    }
+    /* its first line, without the "runwarden: error: " it starts with */
+    size_t n = 0;
+    ssize_t k;
+    char buf[512];
+    while ((k = read(p[0], buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+        for (ssize_t i = 0; i < k && n + 1 < len; i++)
+            msg[n++] = buf[i] == '\n' ? '\0' : buf[i];
+    close(p[0]);
+    msg[n < len ? n : len - 1] = '\0';
+    const char *pfx = "runwarden: error: ";
+    if (strncmp(msg, pfx, strlen(pfx)) == 0)
+        memmove(msg, msg + strlen(pfx), strlen(msg + strlen(pfx)) + 1);
+    return wait_exit(pid);
+}
+
 int rw_ebpf_run_helper(const rw_ebpf_config_t *ec, char **args)
 {
     cleanup_free char *helper = rw_ebpf_helper_path(ec);
@@ -129,12 +180,5 @@ int rw_ebpf_run_helper(const rw_ebpf_config_t *ec, char **args)
     int r = posix_spawn(&pid, helper, NULL, NULL, args, environ);
     if (r != 0)
         return -r;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return -errno;
-    }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return wait_exit(pid);
 }

@@ -22,8 +22,13 @@ int rw_ebpf_exec_helper(const rw_ebpf_config_t *ec, char **args);
 /* Runs runwarden-bpf ARGS... as a child with this process's stdio and waits: its exit
  * status (128 + signal when killed), or -errno when it could not be started. */
 int rw_ebpf_run_helper(const rw_ebpf_config_t *ec, char **args);
+/* The same with the helper's stderr captured: its first line goes to msg (without its
+ * "runwarden: error: " prefix), for a one-line refusal. */
+int rw_ebpf_run_helper_quiet(const rw_ebpf_config_t *ec, char **args, char *msg, size_t len);
 
 int rw_hook_ebpf_create_runtime(int argc, char **argv, const rw_hook_state_t *state);
 int rw_hook_ebpf_poststop(int argc, char **argv, const rw_hook_state_t *state);
 /* `runwarden audit follow [--container ID] [--json]`; argv[0] is "follow". */
 int rw_cmd_audit_follow(int argc, char **argv);
+/* `runwarden audit drain`; argv[0] is "drain". */
+int rw_cmd_audit_drain(int argc, char **argv);

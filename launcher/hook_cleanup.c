@@ -1,7 +1,9 @@
 /* Poststop hooks that undo per-container state when the runtime deletes the container:
  * the admission tenant record and the mounts.conf copies. They read the directories from
  * runwarden's configuration, never from their arguments, and act only on the id the
- * runtime reports; they never fail a delete. */
+ * runtime reports; they never fail a delete. New containers no longer get admission-forget
+ * (their records expire by themselves, policy/admission_state.c); it stays for bundles
+ * that older builds gave it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

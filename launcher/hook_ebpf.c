@@ -1,12 +1,14 @@
-/* The two OCI hooks of the eBPF feature. createRuntime: attach the per-container programs
- * to the container's cgroup before its process starts; poststop: drain events, record the
- * counters, forget the container. Both work in this process with raw bpf(2) calls on the
- * pinned host part; createRuntime starts runwarden-bpf (libbpf) and waits for it only when
- * that part is not pinned by this build yet (first container after boot or an upgrade). */
+/* The OCI hooks of the eBPF feature. createRuntime (added only where a container must not
+ * run unwatched: ebpf.required, an egress allowlist): confirm that the container's cgroup is
+ * tracked, binding it here if the kernel did not. poststop: added by older builds only
+ * (the kernel now releases a container with its cgroup); it still releases what such a
+ * build attached. Both use raw bpf(2) calls on the pinned host part; createRuntime starts
+ * runwarden-bpf (libbpf) and waits for it only when that part is not pinned by this build. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../audit/bpf_shared.h"
 #include "../common/cleanup.h"
@@ -115,6 +117,9 @@ int rw_hook_ebpf_create_runtime(int argc, char **argv, const rw_hook_state_t *st
     } else if (r > 0) {
         fprintf(stderr, "runwarden: warning: %s\n", err ? err->msg : "ebpf: not attached");
     }
+    /* the runtime (our parent) left a binding the kernel did not need to make: it is done */
+    if (rc == 0)
+        rw_bpf_pending_drop(&c, getppid());
     rw_error_free(err);
     unload(&c);
     return rc;

@@ -1,14 +1,19 @@
-/* Stage "ebpf": adds the OCI hooks that attach runwarden's per-container BPF programs
- * (createRuntime) and collect their counters (poststop), and removes CAP_NET_RAW where the
+/* Stage "ebpf": decides the container's eBPF policy and removes CAP_NET_RAW where the
  * tenant may not open raw or packet sockets, at create and at exec (an exec with an inline
  * `--cap CAP_NET_RAW` is refused: argv is forwarded untouched). Refuses when BPF is
- * required but unavailable. */
+ * required but unavailable. Stage "ebpf-commit", once every stage agreed, leaves the
+ * binding for the kernel (no hook process: each costs the runtime a fork and an exec);
+ * only where the policy must be confirmed before the container runs (ebpf.required, an
+ * egress allowlist) a createRuntime hook checks it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <unistd.h>
+
+#include "../audit/bpf_shared.h"
 #include "../common/cleanup.h"
 #include "../common/json.h"
 #include "ebpf_helper.h"
@@ -176,10 +181,15 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
         }
         args[n++] = tenant_arg;
     }
-    if ((r = add_hook(ctx, "createRuntime", "ebpf-create-runtime", args)) < 0 ||
-        (r = add_hook(ctx, "poststop", "ebpf-poststop", args)) < 0)
+    /* The kernel binds and releases the container (ebpf-commit); the hook only confirms it
+     * where a container must not run unwatched. */
+    bool confirm = ec.required || pol->egress_enforced;
+    if (confirm && (r = add_hook(ctx, "createRuntime", "ebpf-create-runtime", args)) < 0)
         goto out;
-    json_object_set_new(fact, "hooks", json_true());
+    json_object_set_new(fact, "hooks", json_boolean(confirm));
+    json_object_set_new(fact, "binding",
+                        json_string("kernel: when the runtime moves the container into its "
+                                    "cgroup; released with that cgroup"));
 out:
     if (r >= 0)
         r = rw_ctx_fact(ctx, STAGE, "policy", json_incref(fact));
@@ -194,3 +204,86 @@ static bool applies(const rw_ctx_t *ctx)
 }
 
 const rw_stage_t rw_stage_ebpf = {STAGE, applies, run};
+
+/* ---- ebpf-commit: the pending binding, after every other stage agreed ------------- */
+
+static bool commit_applies(const rw_ctx_t *ctx)
+{
+    return ctx->cfg->ebpf && ctx->spec && !ctx->dry_run && ctx->inv->id &&
+           rw_cli_cmd_builds_container(ctx->inv->cmd);
+}
+
+/* The host part this build pinned, loaded by the helper when missing (the first container
+ * after boot or an upgrade: the only time a create waits for libbpf). */
+static int host_ready(rw_bpf_ctx_t *c, json_t *fact, rw_error_t **err)
+{
+    rw_bpf_pins_t pins = {-1, -1, -1};
+    json_t *host = json_object();
+    if (!host)
+        return -ENOMEM;
+    json_object_set_new(fact, "host", host);
+    int r = rw_bpf_host_check(c, host, &pins, err);
+    rw_bpf_pins_close(&pins);
+    if (r != RW_BPF_NEED_HELPER)
+        return r;
+    char *args[5] = {NULL, (char *)"load", NULL, NULL, NULL};
+    if (c->cfg->from_file && c->cfg->path) {
+        args[2] = (char *)"--config";
+        args[3] = c->cfg->path;
+    }
+    char msg[400];
+    int rc = rw_ebpf_run_helper_quiet(&c->ec, args, msg, sizeof(msg));
+    if (rc != 0)
+        return rw_error_set(err, rc < 0 ? -rc : EIO,
+                            "the runwarden-bpf helper could not load the host programs (%s)",
+                            rc < 0   ? strerror(-rc)
+                            : msg[0] ? msg
+                                     : "no reason given");
+    /* Another build's part can be kept (a container it tracks still runs): the pending
+     * map's layout, checked when the binding goes in, says whether it can be used. */
+    json_object_set_new(host, "programs", json_string("loaded by runwarden-bpf"));
+    return 0;
+}
+
+static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
+{
+    (void)err;
+    if (rw_findings_first(&ctx->findings, RW_SEV_REFUSE) && ctx->mode == RW_MODE_ENFORCE)
+        return 0;                                    /* refused: nothing to bind */
+    rw_bpf_ctx_t c = {(rw_config_t *)ctx->cfg, {0}}; /* read only here */
+    int r = rw_config_ebpf_parse(ctx->cfg->ebpf, ctx->cfg->path, &c.ec, err);
+    const char *why = NULL;
+    if (r < 0 || !c.ec.enabled || rw_ebpf_available(&c.ec, &why) < 0) {
+        rw_config_ebpf_clear(&c.ec); /* unavailable: the ebpf stage said so */
+        return r < 0 ? r : 0;
+    }
+    json_t *fact = json_pack("{s:i}", "runtimePid", (int)getpid());
+    rw_error_t *e = NULL;
+    r = fact ? host_ready(&c, fact, &e) : -ENOMEM;
+    bool own_mnt_ns = false;
+    for (size_t i = 0; i < ctx->spec->n_namespaces; i++)
+        own_mnt_ns |= strcmp(ctx->spec->namespaces[i].type, "mount") == 0;
+    if (r >= 0)
+        r = rw_bpf_pending_add(&c, ctx->inv->id, ctx->tenant, own_mnt_ns, &e);
+    if (r < 0) {
+        const char *msg = e ? e->msg : strerror(-r);
+        json_object_set_new(fact, "notAttached", json_string(msg));
+        r = rw_ctx_finding(ctx, c.ec.required ? RW_SEV_REFUSE : RW_SEV_WARN, STAGE,
+                           c.ec.required ? "ebpf.required" : "ebpf.unavailable", "ebpf", msg,
+                           c.ec.required ? "fix BPF on this host (see `runwarden-bpf status`), "
+                                           "or set ebpf.required to false"
+                                         : "the container runs without eBPF auditing and "
+                                           "enforcement");
+    } else {
+        json_object_set_new(fact, "pending", json_true());
+    }
+    rw_error_free(e);
+    if (r >= 0)
+        r = rw_ctx_fact(ctx, STAGE, "binding", fact);
+    else
+        json_decref(fact);
+    rw_config_ebpf_clear(&c.ec);
+    return r;
+}
+
+const rw_stage_t rw_stage_ebpf_commit = {"ebpf-commit", commit_applies, commit_run};

@@ -16,6 +16,7 @@ const rw_stage_t *const rw_stages[] = {
     &rw_stage_mounts,
     &rw_stage_admission_commit,
     &rw_stage_lsm_commit,
-    &rw_stage_hooks, /* last: merges the hooks every stage above added, one process a phase */
+    &rw_stage_ebpf_commit, /* last side effect: a refusal after it would leave a binding */
+    &rw_stage_hooks,       /* last: merges the hooks every stage above added, one process a phase */
     NULL,
 };

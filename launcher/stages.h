@@ -6,6 +6,7 @@
 extern const rw_stage_t rw_stage_bundle;
 extern const rw_stage_t rw_stage_annotations;
 extern const rw_stage_t rw_stage_ebpf;
+extern const rw_stage_t rw_stage_ebpf_commit;
 extern const rw_stage_t rw_stage_seccomp;
 extern const rw_stage_t rw_stage_admission;
 extern const rw_stage_t rw_stage_admission_commit;

@@ -104,11 +104,33 @@ int rw_admission_evaluate_exec(const rw_adm_policy_t *p, rw_spec_t *process,
 char *rw_adm_path_clean(const char *base, const char *path);
 
 /* Per-container memory of the tenant, so an exec is judged by the container's level:
- * STATE_DIR/ID.json written at create, removed by the poststop hook. */
+ * STATE_DIR/ID.json written at create. Nothing removes it when the container goes (a
+ * poststop hook per container costs the runtime a fork and exec); instead the record names
+ * the runtime's state root and when it was written, and counts only while <root>/<id>
+ * exists and was created after it. Stale records are dropped by the exec that finds them
+ * and by a bounded, rate-limited sweep at create. */
 bool rw_admission_state_id_ok(const char *id);
+/* runtime_root: the state root the runtime will keep the container in (absolute; recorded
+ * lexically cleaned); NULL writes a record that is never checked, as older builds did
+ * (they added a poststop hook): only for callers that add that hook themselves. */
 int rw_admission_state_write(const char *state_dir, const char *id, const char *tenant,
-                             rw_adm_level_t level, rw_error_t **err);
-/* *ret_tenant is NULL (and 0 returned) when there is no record. */
-int rw_admission_state_read(const char *state_dir, const char *id, char **ret_tenant,
-                            rw_error_t **err);
+                             rw_adm_level_t level, const char *runtime_root, rw_error_t **err);
+/* *ret_tenant is NULL (and 0 returned) when there is no record, or when the record does not
+ * describe the container now named id: its state directory is gone, or was created before
+ * the record (a create that failed because the id was taken). Such a record is removed
+ * once that is certain. runtime_root, the caller's own state root (NULL: not compared):
+ * a record made under another root describes another container and is ignored. */
+int rw_admission_state_read(const char *state_dir, const char *id, const char *runtime_root,
+                            char **ret_tenant, rw_error_t **err);
 int rw_admission_state_remove(const char *state_dir, const char *id);
+/* Removes records whose container is gone. At most once per interval_s (a stamp file in
+ * state_dir holds the next allowed time and a readdir cursor, so successive sweeps walk the
+ * whole directory), looking at no more than max_entries names; a sweep cut short by that
+ * bound allows the next one after a second, so removal keeps up with creation. Records
+ * younger than a minute are left alone (their runtime may not have created its state
+ * yet). hint_root, the sweeping create's own state root (may be NULL), lets a record whose
+ * container lives there be kept at the cost of one lstat, unread. Never follows links;
+ * names that are not ID.json are skipped. Returns how many records were removed, or
+ * -errno when the directory cannot be read. */
+int rw_admission_state_sweep(const char *state_dir, const char *hint_root, unsigned interval_s,
+                             unsigned max_entries);

@@ -17,15 +17,8 @@ int rw_bpf_host_ensure(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err);
 /* rw_bpf_host_ensure, then the maps a container's entries go into (an rw_bpf_ensure_fn). */
 int rw_bpf_host_ensure_pins(rw_bpf_ctx_t *c, json_t *facts, rw_bpf_pins_t *pins, rw_error_t **err);
 /* Removes every pin of the pin directory (host programs, maps and links: the links at the
- * cgroup v2 root and on the keepalive cgroup go with their pins). */
+ * cgroup v2 root go with their pins). */
 int rw_bpf_host_unload(rw_bpf_ctx_t *c, rw_error_t **err);
-
-/* ---- bpf_keepalive.c: the kernel's hook points stay on while the programs are loaded ---- */
-/* Links the pinned per-container programs (not the host-wide ones) to an empty cgroup of
- * their own and pins the links beside them; facts receives "hookPoints". Best effort. */
-void rw_bpf_keepalive_attach(const rw_bpf_ctx_t *c, json_t *facts);
-/* Removes that cgroup once nothing is linked to it any more (after an unload). */
-void rw_bpf_keepalive_cleanup(void);
 
 /* ---- bpf_follow.c ---- */
 int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t **err);

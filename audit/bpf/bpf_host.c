@@ -1,8 +1,8 @@
 /* The host-wide part, made once and kept in bpffs: the shared maps (ring buffer, counters,
- * tracked containers, totals), the exec and packet-socket programs and the device observer
- * at the cgroup v2 root, whose links are pinned so they outlive the hook that loaded them,
- * and last the build stamp that tells the
- * hooks this build's layout is pinned and complete (they then need no helper). */
+ * tracked containers, pending bindings, totals), the binding, exec and packet-socket
+ * programs, and the cgroup programs linked at the cgroup v2 root, all links pinned so they
+ * outlive the process that loaded them, and last the build stamp that tells runwarden this
+ * build's layout is pinned and complete (it then needs no helper). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,9 +63,9 @@ static int pin_link(const rw_bpf_ctx_t *c, struct bpf_link *l, const char *name)
     return bpf_link__pin(l, p);
 }
 
-/* The per-container programs, loaded once and pinned as programs (not links): each
- * container's cgroup gets them with BPF_PROG_ATTACH. Retried without task reads where the
- * kernel does not give bpf_get_current_task() to cgroup programs. */
+/* The cgroup programs, loaded once and pinned as programs, then linked at the cgroup v2
+ * root. Retried without task reads where the kernel does not give bpf_get_current_task()
+ * to cgroup programs. */
 static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
 {
     int r = 0;
@@ -102,30 +102,31 @@ static int load_cgroup_programs(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err
     return rw_error_setsys(err, -r, "cannot load the cgroup BPF programs");
 }
 
-/* The host-wide cgroup programs (cgroup/dev), linked at the cgroup v2 root. Best effort
- * here: each attach checks the link again and records it as not attached if it is missing. */
-static void link_root_programs(const rw_bpf_ctx_t *c, json_t *facts)
+/* The cgroup programs, linked at the cgroup v2 root: without them nothing a container does
+ * is judged, so a failure here fails the load. */
+static int link_root_programs(const rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
 {
     cleanup_free char *mnt = NULL;
-    cleanup_error rw_error_t *why = NULL;
-    int r = rw_bpf_cgroup2_mount(&mnt, &why);
+    int r = rw_bpf_cgroup2_mount(&mnt, err);
     for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name && r == 0; p++)
-        if (p->host_wide)
-            r = rw_bpf_root_link_ensure(c, p, mnt, &why);
+        r = rw_bpf_root_link_ensure(c, p, mnt, err);
+    if (r < 0)
+        return r;
     char what[512];
-    if (r == 0)
-        snprintf(what, sizeof(what), "observed host-wide: linked at the cgroup v2 root %s", mnt);
-    else
-        snprintf(what, sizeof(what), "not observed: %s", why ? why->msg : strerror(-r));
-    json_object_set_new(facts, "devices", json_string(what));
+    snprintf(what, sizeof(what), "linked at the cgroup v2 root %s", mnt);
+    json_object_set_new(facts, "cgroupPrograms", json_string(what));
+    return 0;
 }
 
 static bool host_complete(const rw_bpf_ctx_t *c)
 {
-    if (!rw_bpf_pin_exists(c, RW_BPF_PIN_EXEC))
-        return false;
+    static const char *const links[] = {RW_BPF_PIN_EXEC, RW_BPF_PIN_BIND, RW_BPF_PIN_FORK,
+                                        RW_BPF_PIN_RMDIR, NULL};
+    for (const char *const *l = links; *l; l++)
+        if (!rw_bpf_pin_exists(c, *l))
+            return false;
     for (const rw_bpf_cgroup_prog_t *p = rw_bpf_cgroup_progs; p->name; p++)
-        if (!rw_bpf_pin_exists(c, p->name))
+        if (!rw_bpf_pin_exists(c, p->name) || !rw_bpf_pin_exists(c, p->link_pin))
             return false;
     return true;
 }
@@ -138,6 +139,10 @@ static const char *replace_blocker(const rw_bpf_ctx_t *c)
     uint64_t k = 0;
     if (tfd >= 0 && bpf_map_get_next_key(tfd, NULL, &k) == 0)
         return "containers are tracked";
+    cleanup_close int pfd = rw_bpf_pinned_map(c, "rw_pending", NULL);
+    uint32_t pk = 0;
+    if (pfd >= 0 && bpf_map_get_next_key(pfd, NULL, &pk) == 0)
+        return "a container is being created";
     if (rw_bpf_follow_running(c) || rw_bpf_lock_held(c, RW_BPF_LOCK_CONSUMER))
         return "the ring buffer is being read";
     return NULL;
@@ -160,6 +165,28 @@ static int pin_stamp(const rw_bpf_ctx_t *c)
     uint32_t zero = 0;
     if (bpf_map_update_elem(fd, &zero, v, BPF_ANY) < 0 || bpf_obj_pin(fd, path) < 0)
         return -errno;
+    return 0;
+}
+
+/* The binding programs, each link pinned: without them no container is ever tracked. */
+static int attach_binding(const rw_bpf_ctx_t *c, struct rw_host_bpf *skel, rw_error_t **err)
+{
+    const struct {
+        struct bpf_program *prog;
+        const char *pin, *what;
+    } b[] = {
+        {skel->progs.rw_cgroup_attach, RW_BPF_PIN_BIND, "raw_tp/cgroup_attach_task"},
+        {skel->progs.rw_fork, RW_BPF_PIN_FORK, "raw_tp/sched_process_fork"},
+        {skel->progs.rw_cgroup_rmdir, RW_BPF_PIN_RMDIR, "raw_tp/cgroup_rmdir"},
+    };
+    for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+        struct bpf_link *l = bpf_program__attach(b[i].prog);
+        int r = l ? pin_link(c, l, b[i].pin) : -errno;
+        bpf_link__destroy(l);
+        if (r < 0)
+            return rw_error_setsys(err, -r, "cannot attach and pin %s in %s", b[i].what,
+                                   c->ec.pin_dir);
+    }
     return 0;
 }
 
@@ -195,16 +222,19 @@ static int load_host(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
         snprintf(why, sizeof(why), "not observed: raw_tp/cap_capable: %s", strerror(perr));
         json_object_set_new(facts, "packetSockets", json_string(why));
     }
-    /* With the program pins, this pin says "the host part is complete". */
     r = pin_link(c, exec, RW_BPF_PIN_EXEC);
     bpf_link__destroy(cap);
     bpf_link__destroy(exec);
+    if (r == 0)
+        r = attach_binding(c, skel, err);
+    else
+        rw_error_setsys(err, -r, "cannot pin the exec link in %s", c->ec.pin_dir);
     rw_host_bpf__destroy(skel);
     if (r < 0)
-        return rw_error_setsys(err, -r, "cannot pin the exec link in %s", c->ec.pin_dir);
+        return r;
+    if ((r = link_root_programs(c, facts, err)) < 0)
+        return r;
     json_object_set_new(facts, "programs", json_string("loaded"));
-    link_root_programs(c, facts);
-    rw_bpf_keepalive_attach(c, facts);
     if ((r = pin_stamp(c)) < 0) {
         /* usable all the same; the hooks keep handing containers to this helper */
         char why[160];
@@ -268,6 +298,5 @@ int rw_bpf_host_unload(rw_bpf_ctx_t *c, rw_error_t **err)
     closedir(d);
     if (r == 0 && rmdir(c->ec.pin_dir) < 0 && errno != ENOENT)
         r = rw_error_setsys(err, errno, "cannot remove %s", c->ec.pin_dir);
-    rw_bpf_keepalive_cleanup();
     return r;
 }

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "../../common/cleanup.h"
+#include "../../common/json.h"
 #include "bpf_helper.h"
 
 static bool verbose;
@@ -29,7 +30,8 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: runwarden-bpf attach --id ID --pid PID [--tenant T] [--config FILE]\n"
+    fprintf(f, "usage: runwarden-bpf load [--config FILE]\n"
+               "       runwarden-bpf attach --id ID --pid PID [--tenant T] [--config FILE]\n"
                "       runwarden-bpf release --id ID [--config FILE]\n"
                "       runwarden-bpf follow [--container ID] [--json] [--config FILE]\n"
                "       runwarden-bpf status [--config FILE]\n"
@@ -153,7 +155,16 @@ int main(int argc, char **argv)
     }
 
     int rc = 0;
-    if (strcmp(cmd, "attach") == 0 && o.id && o.pid > 0) {
+    if (strcmp(cmd, "load") == 0) {
+        /* the host part, for runwarden's create path (which then needs no hook) */
+        cleanup_json json_t *facts = json_object();
+        cleanup_close int lock = rw_bpf_lock(&c, RW_BPF_LOCK_HOST, true, &err);
+        r = !facts ? -ENOMEM : lock < 0 ? lock : rw_bpf_host_ensure(&c, facts, &err);
+        if (r < 0) {
+            fprintf(stderr, "runwarden: error: ebpf: %s\n", err ? err->msg : strerror(-r));
+            rc = 1;
+        }
+    } else if (strcmp(cmd, "attach") == 0 && o.id && o.pid > 0) {
         r = rw_bpf_attach(&c, o.id, (pid_t)o.pid, o.tenant, rw_bpf_host_ensure_pins, &err);
         if (r < 0) {
             fprintf(stderr, "runwarden: refused: %s\n", err ? err->msg : strerror(-r));

@@ -41,8 +41,9 @@ struct {
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } rw_events SEC(".maps");
 
-/* container cgroup id -> counters; entries are made by the loader when it attaches and
- * removed by the poststop hook, never by BPF (a late event cannot resurrect an entry). */
+/* container cgroup id -> counters; entries are made when a container is bound and removed
+ * with its cgroup (rw_host.bpf.c), never by an event program (a late event cannot
+ * resurrect an entry). */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 8192);
@@ -69,6 +70,28 @@ struct {
     __type(value, struct rw_bpf_policy);
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } rw_policy SEC(".maps");
+
+/* runtime pid -> the binding the kernel makes when that runtime puts the container into its
+ * cgroup (rw_host.bpf.c); written by runwarden just before it execs the runtime, deleted
+ * by the binding program, stale ones collected by userspace. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1024);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, __u32);
+    __type(value, struct rw_bpf_pending);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+} rw_pending SEC(".maps");
+
+/* pid -> the pending runtime it descends from, followed at fork (rw_host.bpf.c); old
+ * entries age out. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 4096);
+    __type(key, __u32);
+    __type(value, struct rw_bpf_lineage);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+} rw_lineage SEC(".maps");
 
 /* Host-wide totals, per CPU so the hot path takes no shared cache line. */
 struct {

@@ -23,6 +23,9 @@ enum rw_bpf_kind {
     RW_BPF_EV_SYSCTL = 6,
     RW_BPF_EV_CAPABILITY = 7, /* a capability check refused (CAP_NET_RAW: raw/packet sockets) */
     RW_BPF_EV_KIND_MAX = 8,
+    /* Not counted (outside n[]): a container's lifetime, written by the kernel itself. */
+    RW_BPF_EV_BIND = 16, /* the runtime moved the container into its cgroup: now tracked */
+    RW_BPF_EV_END = 17,  /* its cgroup was removed: final counters, no longer tracked */
 };
 
 /* bits of rw_bpf_rule.protos */
@@ -65,6 +68,17 @@ struct rw_bpf_event {
             __u32 cap; /* CAP_* number */
             __s32 ret;
         } cap;
+        struct {
+            char id[RW_BPF_ID_MAX];
+            __u32 runtime_pid; /* the runtime that asked for the binding (runwarden's pid) */
+            __u32 task_pid;    /* the task whose move into the cgroup bound it */
+        } bind;
+        struct {
+            char id[RW_BPF_ID_MAX];
+            __u64 attached_ns;
+            __u64 n[RW_BPF_EV_KIND_MAX]; /* the container's exact counters (rw_bpf_counters) */
+            __u64 refused, lost;
+        } end;
     } u;
 };
 
@@ -103,5 +117,31 @@ struct rw_bpf_policy {
     __u32 sysctl_writes;
     __u32 egress_enforce; /* 0: no allowlist, everything allowed */
     __u32 n_rules;
+    /* 0 until the container's own program starts: the first exec in the cgroup from
+     * another mount namespace than the runtime's (runtime_mnt_ns). Before it only the
+     * runtime runs there, setting the container up (the sysctls of config.json among
+     * others; runc re-execs itself there first), recorded but never refused. 1 from the
+     * start for a container that keeps the runtime's mount namespace. */
+    __u32 armed;
+    __u32 runtime_mnt_ns; /* inode number of the runtime's mount namespace */
     struct rw_bpf_rule rules[RW_BPF_MAX_RULES];
+};
+
+/* Value of the pending map, keyed by the pid runwarden execs the runtime as: the binding
+ * the kernel makes when that runtime moves a child of its own into a new cgroup v2
+ * directory (or forks one straight into it). created_ns (CLOCK_BOOTTIME) is written while
+ * that pid is alive, so a later process that reuses the pid started after it and never
+ * matches. */
+/* Value of the lineage map: a process descended from a runtime with a pending binding
+ * (forks followed in kernel: runtimes double-fork and reparent, e.g. crun run --detach). */
+struct rw_bpf_lineage {
+    __u32 runtime_pid; /* the pending map's key */
+    __u32 pad;
+    __u64 start_ns; /* the process's start (CLOCK_BOOTTIME): a reused pid never matches */
+};
+
+struct rw_bpf_pending {
+    __u64 created_ns;
+    struct rw_bpf_tracked t;
+    struct rw_bpf_policy pol;
 };

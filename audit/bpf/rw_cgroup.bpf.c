@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The per-container programs: loaded and pinned once, then attached to each container's
- * cgroup v2 directory. connect/sendmsg (egress allowlist), socket creation (raw sockets),
- * device access and sysctl (writes). A program finds its container as the innermost
- * ancestor cgroup of the current task that has an entry in rw_policy: the cgroup it is
- * attached to, or a nested container's. */
+/* The cgroup programs: loaded and pinned once, linked at the cgroup v2 root.
+ * connect/sendmsg (egress allowlist), socket creation (raw sockets), device access and
+ * sysctl (writes). A program finds its container as the innermost ancestor cgroup of the
+ * current task that has an entry in rw_policy (a nested container's, or its own); tasks of
+ * no tracked container leave at once. Refusals start with the container's first exec
+ * (policy.armed): before it the runtime is setting the container up. */
 #include "rw_bpf_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -104,7 +105,7 @@ static __always_inline int rw_sock_addr(struct bpf_sock_addr *ctx, __u32 kind, i
         addr[0] = ctx->user_ip4;
     }
 
-    int allowed = rw_egress_allowed(s.pol, family, addr, port, protocol);
+    int allowed = !s.pol->armed || rw_egress_allowed(s.pol, family, addr, port, protocol);
     rw_count(s.cnt, kind, !allowed);
     struct rw_bpf_event *e = rw_reserve(s.cnt);
     if (e) {
@@ -154,7 +155,7 @@ int rw_sock_create(struct bpf_sock *sk)
         return 1;
     __u32 type = sk->type, protocol = sk->protocol, family = sk->family;
     int raw = type == SOCK_RAW || type == SOCK_PACKET;
-    int refused = raw && !s.pol->allow_raw;
+    int refused = raw && !s.pol->allow_raw && s.pol->armed;
     rw_count(s.cnt, RW_BPF_EV_SOCKET, refused);
     int plain = (type == SOCK_STREAM && (protocol == IPPROTO_TCP || protocol == 0)) ||
                 (type == SOCK_DGRAM && (protocol == IPPROTO_UDP || protocol == 0));
@@ -219,7 +220,7 @@ int rw_sysctl(struct bpf_sysctl *ctx)
     if (!rw_scope_get(&s))
         return 1;
     __u32 write = ctx->write;
-    int refused = write && !s.pol->sysctl_writes;
+    int refused = write && !s.pol->sysctl_writes && s.pol->armed;
     rw_count(s.cnt, RW_BPF_EV_SYSCTL, refused);
     struct rw_bpf_event *e = rw_reserve(s.cnt);
     if (e) {

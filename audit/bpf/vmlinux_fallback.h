@@ -28,10 +28,43 @@ typedef struct {
     unsigned int val;
 } kuid_t;
 
+struct kernfs_node {
+    u64 id;
+};
+
+struct cgroup_root {
+    int hierarchy_id; /* 0: the cgroup v2 (default) hierarchy */
+};
+
+struct cgroup {
+    struct kernfs_node *kn;
+    struct cgroup_root *root;
+};
+
+struct ns_common {
+    unsigned int inum;
+};
+
+struct mnt_namespace {
+    struct ns_common ns;
+};
+
+struct nsproxy {
+    struct mnt_namespace *mnt_ns;
+};
+
+struct css_set {
+    struct cgroup *dfl_cgrp;
+};
+
 struct task_struct {
     pid_t pid;
     pid_t tgid;
     struct task_struct *real_parent;
+    struct task_struct *group_leader;
+    u64 start_boottime;
+    struct css_set *cgroups;
+    struct nsproxy *nsproxy;
     kuid_t loginuid;
     unsigned int sessionid;
     char comm[16];

@@ -49,15 +49,27 @@ rw_ebpf_unload() {
 	rm -rf "$RW_EBPF_PIN" 2>/dev/null || true
 }
 
+# rw_ebpf_drain: writes what the ring buffer holds to the log (`runwarden audit drain`): the
+# kernel binds and releases containers itself, and nothing drains while no `audit follow`
+# runs and no container starts. RW_EBPF_NO_DRAIN=1 leaves the events to a test's own
+# `audit follow`.
+rw_ebpf_drain() {
+	[ "${RW_EBPF_NO_DRAIN:-0}" = 1 ] && return 0
+	"$RW_BIN" audit drain >/dev/null || rw_fail "runwarden audit drain failed"
+}
+
 # rw_ebpf_events JQ-FILTER: the ebpf-event records of this test's audit log that pass
-# JQ-FILTER, one compact JSON per line.
+# JQ-FILTER, one compact JSON per line (after a drain).
 rw_ebpf_events() {
+	rw_ebpf_drain
 	[ -f "$RW_EBPF_LOG" ] || return 0
 	jq -c "select(.event == \"ebpf-event\") | select($1)" "$RW_EBPF_LOG"
 }
 
-# rw_ebpf_records EVENT [JQ-FILTER]: records of type EVENT (ebpf-attach, ebpf-summary).
+# rw_ebpf_records EVENT [JQ-FILTER]: records of type EVENT (ebpf-attach, ebpf-summary), after
+# a drain.
 rw_ebpf_records() {
+	rw_ebpf_drain
 	[ -f "$RW_EBPF_LOG" ] || return 0
 	jq -c "select(.event == \"$1\") | select(${2:-true})" "$RW_EBPF_LOG"
 }

@@ -31,7 +31,7 @@ rw_assert_rc 0 "a second container"
 B=$RW_OUT
 
 has_exec() { [ -n "$(rw_ebpf_events ".kind == \"exec\" and .filename == \"$1\"")" ]; }
-rw_wait_for 20 has_exec "$M_RUN" || true
+RW_EBPF_NO_DRAIN=1 # the events stay in the ring buffer for `audit follow` below
 rw_run rw_as_login 6363 "$RW_PODMAN_DIR/podman" exec "$A" "$M_EXEC" write /dev/null x
 rw_assert_rc 0 "podman exec"
 # A host process running a program of the same name and a host process in no container.
@@ -58,6 +58,7 @@ rw_on_exit "kill $FOLLOW 2>/dev/null || true"
 rw_wait_for 20 has_exec "$M_EXEC" || true
 kill -TERM "$FOLLOW"
 wait "$FOLLOW" 2>/dev/null || true
+RW_EBPF_NO_DRAIN=0
 
 ev=$(rw_ebpf_events ".kind == \"exec\" and .filename == \"$M_RUN\"")
 rw_assert_eq "$A 6161" "$(printf '%s\n' "$ev" | head -1 | jq -r '"\(.container) \(.loginuid)"')" \

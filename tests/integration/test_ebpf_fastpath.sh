@@ -1,10 +1,12 @@
 #!/bin/bash
-# The eBPF hooks attach and release containers themselves (raw bpf(2) calls in the
-# runwarden binary) once this build's host part is pinned, and start the runwarden-bpf
-# helper only to load it: for the first container, and when the pinned part comes from
-# another build (replaced when nothing uses it, kept while a container is tracked). A
-# poststop leaves the draining to a running `audit follow`; containers started at the same
-# time each get their attach record and their summary, and leave nothing behind.
+# No runwarden process runs for a container's eBPF auditing once this build's host part is
+# pinned: the launcher leaves the binding in a pinned map (raw bpf(2) calls), the kernel
+# makes it when the runtime moves the container into its cgroup and releases it with that
+# cgroup. The runwarden-bpf helper runs only to load: for the first container, and when
+# the pinned part comes from another build (replaced when nothing uses it; kept, and still
+# used, while a container is tracked). `audit follow` writes the events as they come;
+# containers started at the same time each get their attach record and their summary and
+# leave nothing behind; the cgroup programs are linked once, at the cgroup v2 root.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
@@ -25,8 +27,8 @@ run_one() {
 	rw_run "$RW_SHIMS/crun" --root "$T/crun" run -b "$B" "rwfp$n-$$"
 	rw_assert_rc 0 "container $n ran"
 }
-attaches() { grep -c '^attach$' "$HELPER.log" || true; }
-host_of() { rw_ebpf_records ebpf-attach ".container == \"rwfp$1-$$\"" | jq -r ".host.$2"; }
+attaches() { grep -c '^load$' "$HELPER.log" || true; }
+host_of() { jq -r "select(.event == \"run\" and .container.id == \"rwfp$1-$$\") | .facts.ebpf.binding.host.$2" "$RW_EBPF_LOG"; }
 summary_of() { rw_ebpf_records ebpf-summary ".container == \"$1\""; }
 # foreign_stamp: makes the pinned build stamp another build's.
 foreign_stamp() {
@@ -38,31 +40,33 @@ foreign_stamp() {
 # --- 1. the first container: the helper loads and pins ---------------------------------
 run_one
 rw_assert_eq 1 "$(attaches)" "the first container needed the helper"
-rw_assert_eq loaded "$(host_of 1 programs)" "its attach record says the programs were loaded"
+rw_assert_eq "loaded by runwarden-bpf" "$(host_of 1 programs)" "its record says the programs were loaded"
 rw_assert_eq 1 "$(bpftool map dump pinned "$RW_EBPF_PIN/rw_build" -j | jq length)" "the build stamp is pinned"
 
-# --- 2. the next ones: the hooks alone ---------------------------------------------------
+# --- 2. the next ones: no helper, no hook ------------------------------------------------
 run_one
 run_one
 rw_assert_eq 1 "$(attaches)" "the next containers did not need the helper"
-rw_assert_eq pinned "$(host_of 3 programs)" "their attach records say the programs were pinned"
+rw_assert_eq pinned "$(host_of 3 programs)" "their records say the programs were pinned"
+rw_assert_eq null "$(jq -c .hooks "$B/config.json")" "the bundle got no hook"
 sum=$(summary_of "rwfp3-$$")
-rw_assert_eq "1 drained" "$(printf '%s' "$sum" | jq -r '"\(.counters.exec) \(.events | split(" ")[0])"')" \
-	"the poststop hook counted the exec and drained the ring buffer itself" "$sum"
+rw_assert_eq "1 kernel" "$(printf '%s' "$sum" | jq -r '"\(.counters.exec) \(.released | split(":")[0])"')" \
+	"the kernel's end event counted the exec" "$sum"
 rw_assert_eq 1 "$(rw_ebpf_events ".container == \"rwfp3-$$\" and .kind == \"exec\" and .filename == \"/bin/true\"" | wc -l)" \
-	"the drained exec event is in the audit log, attributed"
-rw_assert_eq "" "$(ls "$RW_EBPF_STATE"/*.json 2>/dev/null || true)" "no state is left"
+	"the exec event is in the audit log, attributed"
+rw_assert_eq "0 0" "$(bpftool map dump pinned "$RW_EBPF_PIN/rw_pending" -j | jq length) $("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq '.containers | length')" \
+	"nothing is left pending or tracked"
 
 # --- 3. another build's pins, nothing running: replaced ----------------------------------
 foreign_stamp
 run_one
 rw_assert_eq 2 "$(attaches)" "another build's stamp sends the container to the helper"
-rw_assert_eq "loaded another runwarden build's programs" "$(host_of "$n" programs) $(host_of "$n" replaced)" \
-	"nothing used them: the helper replaced them with this build's"
+rw_assert_eq attached "$(rw_ebpf_records ebpf-attach ".container == \"rwfp$n-$$\"" | jq -r .outcome)" \
+	"and it is attached"
 run_one
-rw_assert_eq 2 "$(attaches)" "after the replacement the hooks work alone again"
+rw_assert_eq 2 "$(attaches)" "nothing used them: replaced, so the next container needs no helper"
 
-# --- 4. another build's pins while a container runs: kept --------------------------------
+# --- 4. another build's pins while a container runs: kept, and used ----------------------
 L=$T/long
 rw_make_bundle "$L" /bin/sleep 300
 rw_run "$RW_SHIMS/crun" --root "$T/crun" run -d -b "$L" "rwfplong-$$"
@@ -71,19 +75,19 @@ rw_on_exit "'$RW_REAL_CRUN' --root '$T/crun' delete -f 'rwfplong-$$'"
 foreign_stamp
 run_one
 rw_assert_eq 3 "$(attaches)" "the helper was asked again"
-rw_assert_contains "$(host_of "$n" programs)" "kept: containers are tracked" \
-	"with a container attached to them, another build's programs are kept"
 rw_assert_eq attached "$(rw_ebpf_records ebpf-attach ".container == \"rwfp$n-$$\"" | jq -r .outcome)" \
-	"and the container is attached to them all the same"
+	"another build's programs are kept while a container is tracked, and a new one is bound by them"
+run_one
+rw_assert_eq 4 "$(attaches)" "while they are kept, each start asks the helper"
 rw_run "$RW_SHIMS/crun" --root "$T/crun" delete -f "rwfplong-$$"
 rw_assert_rc 0 "the long-running container was removed"
-rw_assert_eq 1 "$(summary_of "rwfplong-$$" | wc -l)" "its poststop wrote its summary"
+rw_assert_eq 1 "$(summary_of "rwfplong-$$" | wc -l)" "its summary was written"
 run_one
-rw_assert_eq 4 "$(attaches)" "once it is gone, the next container has them replaced"
-rw_assert_eq loaded "$(host_of "$n" programs)" "(loaded by this build)"
-LOADED=$n
+rw_assert_eq 5 "$(attaches)" "once it is gone, the next container has them replaced"
+run_one
+rw_assert_eq 5 "$(attaches)" "(by this build's: the next one needs no helper)"
 
-# --- 5. `audit follow` running: the poststop leaves the events to it ---------------------
+# --- 5. `audit follow` running: it writes the events as they come ------------------------
 "$RW_BIN" audit follow --json >"$T/follow.out" 2>"$T/follow.err" &
 FOLLOW=$!
 rw_on_exit "kill $FOLLOW 2>/dev/null || true"
@@ -91,11 +95,14 @@ rw_on_exit "kill $FOLLOW 2>/dev/null || true"
 follow_holds() { awk -v i=":$(stat -c %i "$RW_EBPF_STATE/follow.lock" 2>/dev/null || echo x)" '$2 == "OFDLCK" && substr($6, length($6) - length(i) + 1) == i { f = 1 } END { exit !f }' /proc/locks; }
 rw_wait_for 10 follow_holds || rw_die "audit follow did not start: $(cat "$T/follow.err")"
 run_one
-rw_assert_eq follow "$(summary_of "rwfp$n-$$" | jq -r .events)" "the summary says follow has the events"
-has_exec() { [ -n "$(rw_ebpf_events ".container == \"rwfp$n-$$\" and .kind == \"exec\"")" ]; }
-rw_wait_for 10 has_exec || true
+RW_EBPF_NO_DRAIN=1
+has_sum() { [ -n "$(summary_of "rwfp$n-$$")" ]; }
+rw_wait_for 10 has_sum || true
+rw_assert_eq 1 "$(summary_of "rwfp$n-$$" | wc -l)" "follow wrote the container's summary"
 rw_assert_eq 1 "$(rw_ebpf_events ".container == \"rwfp$n-$$\" and .kind == \"exec\"" | wc -l)" \
-	"follow recorded the container's exec event, once"
+	"and its exec event, once"
+rw_assert_contains "$(cat "$T/follow.out")" "\"container\":\"rwfp$n-$$\"" "follow printed them"
+RW_EBPF_NO_DRAIN=0
 kill -TERM "$FOLLOW"
 wait "$FOLLOW" 2>/dev/null || true
 
@@ -116,36 +123,23 @@ rw_assert_eq 0 "$failed" "four containers started at once all ran"
 ids=$(seq "$first" "$n" | sed "s/.*/\"rwfp&-$$\"/" | paste -sd, -)
 rw_assert_eq "4 4" "$(rw_ebpf_records ebpf-attach ".container | IN($ids)" | jq -s 'map(select(.outcome == "attached")) | length') $(rw_ebpf_records ebpf-summary ".container | IN($ids)" | wc -l)" \
 	"each got one attach record (attached) and one summary"
-rw_assert_eq 4 "$(attaches)" "none of them needed the helper"
-rw_assert_eq "0 0" "$(find "$RW_EBPF_STATE" -name '*.json' | wc -l) $("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq '.containers | length')" \
-	"no state file and no tracked container is left"
+rw_assert_eq 5 "$(attaches)" "none of them needed the helper"
+rw_assert_eq "0 0" "$(bpftool map dump pinned "$RW_EBPF_PIN/rw_pending" -j | jq length) $("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq '.containers | length')" \
+	"nothing is left pending or tracked"
 
-# --- 7. the kernel's hook points stay on: the programs are also linked to an empty cgroup -
-# (cgroup/dev is linked at the cgroup v2 root instead: that link keeps its hook point on)
+# --- 7. the cgroup programs: linked once, at the cgroup v2 root --------------------------
 if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then MNT=/sys/fs/cgroup; else MNT=/sys/fs/cgroup/unified; fi
-KA=$MNT/runwarden.keepalive
-ids=$(for p in rw_connect4 rw_connect6 rw_sendmsg4 rw_sendmsg6 rw_sock_create rw_sysctl; do
+ids=$(for p in rw_connect4 rw_connect6 rw_sendmsg4 rw_sendmsg6 rw_sock_create rw_dev rw_sysctl; do
 	bpftool prog show pinned "$RW_EBPF_PIN/$p" -j | jq .id
 done | jq -sc .)
-dev_id=$(bpftool prog show pinned "$RW_EBPF_PIN/rw_dev" -j | jq .id)
-on_keepalive() {
-	if [ -d "$KA" ]; then
-		bpftool cgroup show "$KA" -j | jq -c --argjson ids "$ids" '[.[] | select(.id as $i | $ids | index($i))] | length'
-	else
-		echo 0
-	fi
-}
 # (bpftool prints nothing at all when nothing is attached there)
-on_root() { bpftool cgroup show "$MNT" -j | jq -s --argjson i "$dev_id" '[.[][] | select(.id == $i)] | length'; }
-rw_assert_eq 6 "$(on_keepalive)" "the six per-container programs are linked to $KA"
-rw_assert_eq 0 "$(wc -l <"$KA/cgroup.procs")" "and nothing runs there"
-rw_assert_eq 1 "$(on_root)" "rw_dev is linked once at the cgroup v2 root $MNT"
-rw_assert_match "$(host_of "$LOADED" hookPoints)" "^on " "the attach record of a load says the hook points stay on"
-rw_assert_match "$(host_of "$LOADED" devices)" "^observed host-wide" "and that devices are observed host-wide"
+on_root() { bpftool cgroup show "$MNT" -j | jq -s --argjson ids "$ids" '[.[][] | select(.id as $i | $ids | index($i))] | length'; }
+rw_assert_eq 7 "$(on_root)" "the seven cgroup programs are linked once at the cgroup v2 root $MNT"
+binding=$(for p in bind_link fork_link rmdir_link; do [ -e "$RW_EBPF_PIN/$p" ] && echo "$p"; done | wc -l)
+rw_assert_eq 3 "$binding" "the binding programs (cgroup move, fork, cgroup removal) are linked and pinned"
 rw_assert_ok "runwarden-bpf unload" "$RW_BPF_HELPER" unload --force --config "$RUNWARDEN_CONFIG"
-gone() { [ "$(on_keepalive) $(on_root)" = "0 0" ]; }
+gone() { [ "$(on_root)" = 0 ]; }
 rw_wait_for 5 gone || true
-rw_assert_eq 0 "$(on_keepalive)" "unload takes them off $KA (the links went with their pins)"
-rw_assert_eq 0 "$(on_root)" "and takes rw_dev off the cgroup v2 root"
+rw_assert_eq 0 "$(on_root)" "unload takes them off the cgroup v2 root (the links went with their pins)"
 
 rw_finish

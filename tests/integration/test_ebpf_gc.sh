@@ -1,55 +1,77 @@
 #!/bin/bash
-# A container whose poststop hook never ran (the runtime failed after createRuntime, or the
-# hook was killed) is released by the next attach or by `runwarden-bpf gc`: one summary
-# with its counters, no state or map entries left; a live container is left alone.
+# The kernel binds a container when its runtime moves it into its cgroup and releases it
+# with that cgroup; what it cannot finish alone, `runwarden audit drain` finishes:
+#  1. a create whose runtime ended without giving the container a cgroup: one "not
+#     attached" record naming the container, and the pending binding is gone;
+#  2. a live container is left alone (tracked, no summary); once removed, the kernel's end
+#     event gives exactly one summary and nothing stays tracked;
+#  3. a container whose end event found no room in the ring buffer: one summary from its
+#     counters, exact, and nothing stays tracked.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
 rw_ebpf_setup
+rw_require_probe probe_ebpf
 T=$RW_TMP
 rw_ebpf_config '{}'
-if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then MNT=/sys/fs/cgroup; else MNT=/sys/fs/cgroup/unified; fi
+tracked() { "$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq -r '[.containers[].id] | join(" ")'; }
+pending() { bpftool map dump pinned "$RW_EBPF_PIN/rw_pending" -j 2>/dev/null | jq length; }
 
-# start_in_cgroup NAME: a sleeping process alone in a new cgroup MNT/NAME; sets SPID.
-start_in_cgroup() {
-	mkdir "$MNT/$1"
-	rw_on_exit "kill \$(cat '$MNT/$1/cgroup.procs' 2>/dev/null) 2>/dev/null; sleep 0.2; rmdir '$MNT/$1' 2>/dev/null || true"
-	sh -c "echo \$\$ >'$MNT/$1/cgroup.procs' && exec sleep 300" &
-	SPID=$!
-	rw_wait_for 5 grep -qx "0::/$1" "/proc/$SPID/cgroup" || rw_die "could not start a process in $1"
-}
+# --- 1. the runtime never made a cgroup ------------------------------------------------
+B=$T/b1
+rw_make_bundle "$B" /bin/true
+CONF=$RUNWARDEN_CONFIG
+rw_write_config_raw "$T/false.json" "$(jq '.runtimes.crun = "/bin/false"' "$CONF")"
+export RUNWARDEN_CONFIG=$CONF # (rw_write_config_raw points it at the new file)
+ID1=rwgc-none-$$
+rw_run env RUNWARDEN_CONFIG="$T/false.json" "$RW_SHIMS/crun" --root "$T/crun" run -b "$B" "$ID1"
+rw_assert_rc 1 "a runtime that fails at once (/bin/false) is run all the same"
+rw_assert_eq 1 "$(pending)" "its binding is pending in the kernel"
+rec=$(rw_ebpf_records ebpf-attach ".container == \"$ID1\"")
+rw_assert_eq "not attached" "$(printf '%s' "$rec" | jq -r .outcome)" \
+	"audit drain records that it was never attached" "$rec"
+rw_assert_contains "$(printf '%s' "$rec" | jq -r .why)" "without moving the container into a cgroup" \
+	"and says why"
+rw_assert_eq 0 "$(pending)" "the pending binding is gone"
+rw_assert_eq 1 "$(rw_ebpf_records ebpf-attach ".container == \"$ID1\"" | wc -l)" "a second drain adds nothing"
 
-start_in_cgroup "rwgc-dead-$$"
-DEAD=$SPID
-rw_assert_ok "attach to a first cgroup" "$RW_BPF_HELPER" attach --id "rwgc-dead-$$" --pid "$DEAD" --config "$RUNWARDEN_CONFIG"
-start_in_cgroup "rwgc-live-$$"
-LIVE=$SPID
-rw_assert_ok "attach to a second cgroup" "$RW_BPF_HELPER" attach --id "rwgc-live-$$" --pid "$LIVE" --config "$RUNWARDEN_CONFIG"
+# --- 2. a live container, then removed ---------------------------------------------------
+B=$T/b2
+rw_make_bundle "$B" /bin/sleep 300
+ID2=rwgc-live-$$
+rw_run "$RW_SHIMS/crun" --root "$T/crun" run -d -b "$B" "$ID2"
+rw_assert_rc 0 "a detached container started (crun forks twice: followed in kernel)"
+rw_on_exit "'$RW_REAL_CRUN' --root '$T/crun' delete -f '$ID2' 2>/dev/null || true"
+rw_assert_eq attached "$(rw_ebpf_records ebpf-attach ".container == \"$ID2\"" | jq -r .outcome)" \
+	"the kernel bound it"
+rw_assert_eq "$ID2" "$(tracked)" "it is tracked"
+rw_assert_eq 0 "$(rw_ebpf_records ebpf-summary ".container == \"$ID2\"" | wc -l)" "a live container has no summary"
+rw_run "$RW_SHIMS/crun" --root "$T/crun" delete -f "$ID2"
+rw_assert_rc 0 "removed"
+sum=$(rw_ebpf_records ebpf-summary ".container == \"$ID2\"")
+rw_assert_eq 1 "$(printf '%s\n' "$sum" | grep -c . || true)" "one summary" "$sum"
+rw_assert_contains "$(printf '%s' "$sum" | jq -r .released)" "kernel" "from the kernel's end event"
+rw_assert_eq "" "$(tracked)" "nothing is tracked once the summary is written"
 
-# The first container dies without its poststop.
-kill "$DEAD"
-wait "$DEAD" 2>/dev/null || true
-rw_wait_for 5 rmdir "$MNT/rwgc-dead-$$" || rw_die "could not remove the first cgroup"
-
-rw_assert_ok "runwarden-bpf gc" "$RW_BPF_HELPER" gc --config "$RUNWARDEN_CONFIG"
-rw_assert_eq "released 1 stale container(s)" "$RW_OUT" "gc releases exactly the container whose cgroup is gone"
-sum=$(rw_ebpf_records ebpf-summary ".container == \"rwgc-dead-$$\"")
-rw_assert_eq 1 "$(printf '%s\n' "$sum" | grep -c . || true)" "it gets one summary" "$sum"
-rw_assert_contains "$(printf '%s' "$sum" | jq -r .events)" "without its poststop" "the summary says how it was released"
-rw_assert_eq "rwgc-live-$$" "$("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq -r '.containers[].id')" \
-	"the live container is still tracked, the dead one is not"
-rw_assert_eq 0 "$(rw_ebpf_records ebpf-summary ".container == \"rwgc-live-$$\"" | wc -l)" "the live container got no summary"
-
-# A poststop for the released container finds nothing to do (no second summary).
-rw_assert_ok "a late release is a no-op" "$RW_BPF_HELPER" release --id "rwgc-dead-$$" --config "$RUNWARDEN_CONFIG"
-rw_assert_eq 1 "$(rw_ebpf_records ebpf-summary ".container == \"rwgc-dead-$$\"" | wc -l)" "still one summary"
-
-# The live one is released by its poststop as usual, its attachments taken back from the
-# cgroup that outlives it.
-rw_assert_ok "release of the live container" "$RW_BPF_HELPER" release --id "rwgc-live-$$" --config "$RUNWARDEN_CONFIG"
-rw_assert_eq 6 "$(rw_ebpf_records ebpf-summary ".container == \"rwgc-live-$$\"" | jq .detachedAtStop)" \
-	"the six per-container programs were detached from the surviving cgroup (cgroup/dev is at the root)"
-rw_assert_eq "" "$(bpftool cgroup show "$MNT/rwgc-live-$$" | grep rw_ || true)" "nothing of runwarden stays attached there"
-rw_assert_eq 0 "$("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq '.containers | length')" "nothing is tracked"
+# --- 3. no room for the end event --------------------------------------------------------
+SMALL=$RW_EBPF_PIN-small
+rw_on_exit "\"$RW_BPF_HELPER\" unload --force --config \"$T/small.json\" >/dev/null 2>&1 || true"
+rw_ebpf_config "$(jq -n --arg p "$SMALL" '{pinDir: $p, ringbufSize: 4096}')"
+cp "$RUNWARDEN_CONFIG" "$T/small.json"
+B=$T/b3
+P=$(rw_ebpf_port)
+rw_ebpf_listen "$P" 60
+rw_make_bundle "$B" /bin/probe_ebpf connects 127.0.0.1 "$P" 300
+rw_bundle_host_net "$B"
+ID3=rwgc-full-$$
+rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$B" "$ID3"
+rw_assert_contains "$RW_OUT" "ok=300 failed=0" "300 connects into a 4 KiB ring buffer nobody reads"
+rw_assert_eq "$ID3" "$(tracked)" "its end event found no room: the kernel kept it"
+sum=$(rw_ebpf_records ebpf-summary ".container == \"$ID3\"")
+rw_assert_eq 1 "$(printf '%s\n' "$sum" | grep -c . || true)" "audit drain wrote one summary" "$sum"
+rw_assert_eq 300 "$(printf '%s' "$sum" | jq .counters.connect)" "with the exact connect count" "$sum"
+rw_assert_contains "$(printf '%s' "$sum" | jq -r .released)" "collected" "saying how it was released"
+rw_assert_eq "" "$(tracked)" "nothing is tracked"
+rw_assert_eq 1 "$(rw_ebpf_records ebpf-summary ".container == \"$ID3\"" | wc -l)" "a second drain adds nothing"
 
 rw_finish

@@ -1,11 +1,11 @@
 #!/bin/bash
-# 100 containers started and removed with the eBPF hooks leave nothing behind: the same
+# 100 containers started and removed with eBPF auditing leave nothing behind: the same
 # number of runwarden BPF programs, maps and links (bpftool) and of pins, state files and
-# map entries (policy, counters, tracked) before and after, and no attachment on a
-# surviving cgroup. The programs are loaded once (pinned); each container's cgroup holds
-# its BPF_PROG_ATTACH attachments, which end with the cgroup (asynchronously, after its
-# last reference), so the count is polled for a while. Only the first container needs the
-# runwarden-bpf helper (to load and pin); the hooks do the rest themselves.
+# map entries (policy, counters, tracked, pending) before and after. The programs are
+# loaded once (pinned) and linked at the cgroup v2 root; the kernel binds each container
+# when its runtime moves it into its cgroup and releases it with that cgroup; the names it
+# keeps for the consumer go once `audit drain` has written the end events. Only the first
+# container needs the runwarden-bpf helper (to load and pin), and no container has a hook.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
@@ -27,6 +27,7 @@ run_one() {
 # own pin directories, so host-wide totals are printed but not compared.
 counts() {
 	local ev ids progs maps links pins states tracked entries m
+	rw_ebpf_drain
 	ev=$(bpftool map show pinned "$RW_EBPF_PIN/rw_events" -j | jq .id)
 	ids=$(bpftool prog list -j | jq -c --argjson ev "$ev" '[.[] | select((.map_ids // []) | index($ev)) | .id]')
 	progs=$(jq length <<<"$ids")
@@ -36,7 +37,7 @@ counts() {
 	states=$(find "$RW_EBPF_STATE" -name '*.json' | wc -l)
 	tracked=$("$RW_BPF_HELPER" status --config "$RUNWARDEN_CONFIG" | jq '.containers | length')
 	entries=
-	for m in rw_policy rw_counters rw_tracked; do
+	for m in rw_policy rw_counters rw_tracked rw_pending; do
 		entries+=$(bpftool map dump pinned "$RW_EBPF_PIN/$m" -j | jq length),
 	done
 	echo "progs=$progs maps=$maps links=$links pins=$pins states=$states tracked=$tracked entries=$entries"
@@ -59,11 +60,14 @@ done
 rw_assert_eq 0 "$failed" "$N containers ran and were removed"
 rw_assert_eq "$N" "$(rw_ebpf_records ebpf-attach '.outcome == "attached"' | grep -c "rwlk[0-9]*-$$" | awk -v n=1 '{print $1 - n}')" \
 	"each of them had every program attached"
-rw_assert_eq "$((N + 1))" "$(rw_ebpf_records ebpf-summary | wc -l)" "each of them got a summary at poststop"
-rw_assert_eq "attach" "$(tr '\n' ' ' <"$HELPER.log" | sed 's/ $//')" \
+rw_assert_eq "$((N + 1))" "$(rw_ebpf_records ebpf-summary | wc -l)" "each of them got a summary when its cgroup went"
+rw_assert_eq "load" "$(tr '\n' ' ' <"$HELPER.log" | sed 's/ $//')" \
 	"the helper ran once, for the first container (load and pin); never for the $N others"
-rw_assert_eq "1 $N" "$(rw_ebpf_records ebpf-attach | jq -rs '"\(map(select(.host.programs == "loaded")) | length) \(map(select(.host.programs == "pinned")) | length)"')" \
-	"the first attach loaded the programs, the others found them pinned"
+rw_assert_eq "1 $N" "$(jq -c 'select(.event == "run") | .facts.ebpf.binding.host.programs' "$RW_EBPF_LOG" |
+	jq -rs '"\(map(select(. == "loaded by runwarden-bpf")) | length) \(map(select(. == "pinned")) | length)"')" \
+	"the first start loaded the programs, the others found them pinned"
+rw_assert_eq 0 "$(jq -c 'select(.event == "run") | .changes // [] | .[] | select(.path | startswith("/hooks"))' "$RW_EBPF_LOG" | wc -l)" \
+	"no container got a hook"
 
 after=
 settled() {

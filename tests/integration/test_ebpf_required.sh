@@ -2,7 +2,8 @@
 # With BPF unavailable, ebpf.required decides: refuse the start (one clear line, the
 # container's process never runs) or start it and record what was not attached and why.
 # Two ways BPF goes missing: no helper at all (the launcher's stage sees it), and a helper
-# that runs without CAP_BPF/CAP_SYS_ADMIN/CAP_PERFMON/CAP_NET_ADMIN (the hook finds out).
+# that runs without CAP_BPF/CAP_SYS_ADMIN/CAP_PERFMON/CAP_NET_ADMIN (the launcher finds out
+# when it has the helper load the host programs, before the runtime runs).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
@@ -38,37 +39,37 @@ rw_assert_rc 0 "not required, helper missing: the container starts"
 rw_assert_contains "$RW_OUT" "started" "not required, helper missing: the process ran"
 rw_assert_eq null "$(jq -c '.hooks' "$B/config.json")" "not required, helper missing: no hooks were added"
 
-# --- helper without the capabilities: decided by the createRuntime hook ------------------
+# --- helper without the capabilities: decided before the runtime runs -------------------
 rw_ebpf_config "$(jq -n --arg h "$T/helper-nocap" '{required: true, helper: $h}')"
 run
-if [ "$RW_RC" -ne 0 ] && [ "$RW_RC" -lt 124 ]; then
-	rw_pass "required, no capabilities: the start fails"
-else
-	rw_fail "required, no capabilities: the start fails" "exit: $RW_RC" "out: $RW_OUT" "err: $RW_ERR"
-fi
+rw_assert_refused "required, no capabilities: the start is refused"
 rw_assert_not_contains "$RW_OUT" "started" "required, no capabilities: the process never ran"
-rw_assert_contains "$RW_ERR" "runwarden: refused: ebpf: rule ebpf.required" \
-	"required, no capabilities: the runtime shows runwarden's refusal"
-rec=$(rw_ebpf_records ebpf-attach ".container == \"rwrq$n-$$\"")
-rw_assert_eq "refused" "$(printf '%s' "$rec" | jq -r .outcome)" "required, no capabilities: the attach record says refused" "$rec"
-rw_assert_contains "$(printf '%s' "$rec" | jq -r '.notAttached[0].error')" "cannot load" \
+rw_assert_contains "$RW_ERR" "rule ebpf.required" "required, no capabilities: the refusal names the rule"
+rec=$(jq -c "select(.event == \"run\" and .container.id == \"rwrq$n-$$\")" "$RW_EBPF_LOG")
+rw_assert_eq "refused" "$(printf '%s' "$rec" | jq -r .decision)" "required, no capabilities: the record says refused" "$rec"
+rw_assert_contains "$(printf '%s' "$rec" | jq -r '.facts.ebpf.binding.notAttached')" "could not load" \
 	"required, no capabilities: the record says why"
+rw_assert_eq null "$(jq -c '.hooks' "$B/config.json")" "required, no capabilities: the bundle is unchanged"
 
 rw_ebpf_config "$(jq -n --arg h "$T/helper-nocap" '{required: false, helper: $h}')"
 run
 rw_assert_rc 0 "not required, no capabilities: the container starts"
 rw_assert_contains "$RW_OUT" "started" "not required, no capabilities: the process ran"
-rec=$(rw_ebpf_records ebpf-attach ".container == \"rwrq$n-$$\"")
-rw_assert_eq "not attached" "$(printf '%s' "$rec" | jq -r .outcome)" \
-	"not required, no capabilities: the record says nothing was attached" "$rec"
-rw_assert_match "$(printf '%s' "$rec" | jq -r '.notAttached[0].error')" "(not permitted|Operation)" \
-	"not required, no capabilities: the record carries the kernel's reason"
+rec=$(jq -c "select(.event == \"run\" and .container.id == \"rwrq$n-$$\")" "$RW_EBPF_LOG")
+rw_assert_eq "warned" "$(printf '%s' "$rec" | jq -r .decision)" \
+	"not required, no capabilities: the record says it started with a warning" "$rec"
+rw_assert_contains "$(printf '%s' "$rec" | jq -r '.facts.ebpf.binding.notAttached')" "could not load" \
+	"not required, no capabilities: the record says nothing was attached, and why"
+rw_assert_contains "$RW_ERR" "ebpf.unavailable" "not required, no capabilities: the warning is shown"
 
 # --- and with the capabilities, the same config attaches (the test is not vacuous) -------
 rw_ebpf_config '{"required": true}'
 run
 rw_assert_rc 0 "required, BPF available: the container starts"
 rw_assert_eq "attached" "$(rw_ebpf_records ebpf-attach ".container == \"rwrq$n-$$\"" | jq -r .outcome)" \
-	"required, BPF available: everything attached"
+	"required, BPF available: attached (one record: the kernel's binding, confirmed by the hook)"
+rw_assert_eq '"ebpf-create-runtime"' "$(jq -c '.hooks.createRuntime[0].args[2]' "$B/config.json")" \
+	"required: a createRuntime hook confirms the binding"
+rw_assert_eq null "$(jq -c '.hooks.poststop' "$B/config.json")" "and no poststop hook: the kernel releases it"
 
 rw_finish

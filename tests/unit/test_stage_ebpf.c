@@ -1,7 +1,8 @@
-/* The `ebpf` stage on hand-made contexts: it adds the createRuntime and poststop hooks,
- * removes CAP_NET_RAW unless the tenant allows raw sockets (at create, and at exec: from
- * process.json, or a refusal for an inline --cap), and decides by ebpf.required when the
- * helper is missing. */
+/* The `ebpf` stage on hand-made contexts: no hook by default (the kernel binds the
+ * container), a createRuntime hook where the binding must be confirmed (ebpf.required, an
+ * egress allowlist), never a poststop hook; it removes CAP_NET_RAW unless the tenant allows raw
+ * sockets (at create, and at exec: from process.json, or a refusal for an inline --cap), and
+ * decides by ebpf.required when the helper is missing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,16 +124,32 @@ static void test_hooks_and_net_raw(void **state)
     memset(&r, 0, sizeof(r));
     run_stage(&r, j, "team-a");
     assert_int_equal(rw_pipeline_decision(&r.ctx), RW_DECISION_ALLOWED);
-    assert_string_equal(hook_arg(r.ctx.spec, "createRuntime", 2), "ebpf-create-runtime");
-    assert_true(hook_has_arg(r.ctx.spec, "createRuntime", "--tenant=team-a"));
-    assert_string_equal(hook_arg(r.ctx.spec, "poststop", 2), "ebpf-poststop");
+    const char *hooks[] = {"hooks", NULL};
+    assert_null(rw_spec_get(r.ctx.spec, hooks)); /* the kernel binds it: no hook process */
     assert_int_equal(count_cap(r.ctx.spec, "bounding"), 0);
     assert_int_equal(count_cap(r.ctx.spec, "effective"), 0);
     assert_int_equal(count_cap(r.ctx.spec, "permitted"), 0);
     json_t *f = json_object_get(json_object_get(r.ctx.facts, "ebpf"), "policy");
-    assert_true(json_is_true(json_object_get(f, "hooks")));
+    assert_true(json_is_false(json_object_get(f, "hooks")));
     assert_true(json_is_true(json_object_get(f, "capNetRawRemoved")));
     done(&r);
+
+    /* required, or an egress allowlist: a createRuntime hook confirms the binding */
+    const char *extra[] = {"\"required\":true",
+                           "\"egress\":[{\"cidr\":\"10.0.0.0/8\",\"ports\":[443]}]"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(j, sizeof(j), "{\"helper\":\"%s\",%s}", e->helper, extra[i]);
+        memset(&r, 0, sizeof(r));
+        run_stage(&r, j, "team-a");
+        assert_int_equal(rw_pipeline_decision(&r.ctx), RW_DECISION_ALLOWED);
+        assert_string_equal(hook_arg(r.ctx.spec, "createRuntime", 2), "ebpf-create-runtime");
+        assert_true(hook_has_arg(r.ctx.spec, "createRuntime", "--tenant=team-a"));
+        const char *post[] = {"hooks", "poststop", NULL};
+        assert_null(rw_spec_get(r.ctx.spec, post));
+        f = json_object_get(json_object_get(r.ctx.facts, "ebpf"), "policy");
+        assert_true(json_is_true(json_object_get(f, "hooks")));
+        done(&r);
+    }
 }
 
 static void test_tenant_allows_raw(void **state)
