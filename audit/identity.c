@@ -17,6 +17,27 @@
 #include "../common/cleanup.h"
 #include "jsonstr.h"
 
+/* Reads up to size bytes of a /proc file. The files read here (stat, status, loginuid,
+ * sessionid, cgroup, environ) hand over all they have in one read when it fits, so a short
+ * read is the end: no second read() to see 0 (a syscall costs microseconds in a VM, and the
+ * chain walk reads five files per ancestor). */
+static size_t read_proc(int fd, char *buf, size_t size)
+{
+    size_t len = 0;
+    while (len < size) {
+        size_t want = size - len;
+        ssize_t n = read(fd, buf + len, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if ((size_t)n < want)
+            break; /* short read: the end */
+    }
+    return len;
+}
+
 /* Reads a small /proc file relative to dirfd into buf (NUL-terminated). Returns length or
  * -errno. */
 static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size)
@@ -24,19 +45,11 @@ static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size)
     cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
-    size_t len = 0;
-    while (len + 1 < size) {
-        ssize_t n = read(fd, buf + len, size - 1 - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    errno = 0;
+    size_t len = read_proc(fd, buf, size - 1);
     buf[len] = '\0';
+    if (len == 0 && errno && errno != EINTR)
+        return -errno;
     return (ssize_t)len;
 }
 
@@ -154,10 +167,7 @@ static void scan_environ(int dirfd, rw_identity_t *w)
     cleanup_free char *buf = malloc(cap + 1);
     if (!buf)
         return;
-    size_t len = 0;
-    ssize_t n;
-    while (len < cap && (n = read(fd, buf + len, cap - len)) > 0)
-        len += (size_t)n;
+    size_t len = read_proc(fd, buf, cap);
     buf[len] = '\0';
     struct {
         const char *key;
@@ -178,9 +188,8 @@ static void scan_environ(int dirfd, rw_identity_t *w)
     }
 }
 
-static int collect_chain(rw_identity_t *w, unsigned long *ret_tty)
+static int collect_chain(rw_identity_t *w, pid_t pid, unsigned long *ret_tty)
 {
-    pid_t pid = getppid();
     w->chain = calloc(RW_IDENTITY_MAX_CHAIN, sizeof(*w->chain));
     if (!w->chain)
         return -ENOMEM;
@@ -279,19 +288,29 @@ static int collect(rw_identity_t **ret, bool full, rw_error_t **err)
     rw_identity_t *w = calloc(1, sizeof(*w));
     if (!w)
         return rw_error_set(err, ENOMEM, "identity: out of memory");
-    w->uid = getuid();
-    w->euid = geteuid();
-    w->gid = getgid();
-    w->egid = getegid();
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+    (void)getresuid(&ruid, &euid, &suid); /* cannot fail with valid pointers */
+    (void)getresgid(&rgid, &egid, &sgid);
+    w->uid = ruid;
+    w->euid = euid;
+    w->gid = rgid;
+    w->egid = egid;
     w->loginuid = read_auid_at(AT_FDCWD, "/proc/self/loginuid");
     w->sessionid = read_auid_at(AT_FDCWD, "/proc/self/sessionid");
-    int ng = getgroups(0, NULL);
-    if (ng > 0) {
-        w->groups = calloc((size_t)ng, sizeof(gid_t));
-        if (w->groups) {
-            int got = getgroups(ng, w->groups);
-            w->n_groups = got > 0 ? (size_t)got : 0;
-        }
+    /* one call for the usual handful of groups; ask for the count only when they are more */
+    gid_t few[32];
+    int ng = getgroups((int)RW_ARRAY_SIZE(few), few);
+    if (ng < 0 && errno == EINVAL)
+        ng = getgroups(0, NULL);
+    else if (ng > 0 && (w->groups = calloc((size_t)ng, sizeof(gid_t)))) {
+        memcpy(w->groups, few, (size_t)ng * sizeof(gid_t));
+        w->n_groups = (size_t)ng;
+        ng = 0;
+    }
+    if (ng > 0 && (w->groups = calloc((size_t)ng, sizeof(gid_t)))) {
+        int got = getgroups(ng, w->groups);
+        w->n_groups = got > 0 ? (size_t)got : 0;
     }
     if (full) {
         const char *e;
@@ -304,12 +323,15 @@ static int collect(rw_identity_t **ret, bool full, rw_error_t **err)
         if ((e = getenv("SSH_CONNECTION")))
             w->ssh_connection = strdup(e);
         unsigned long tty_nr = 0;
+        pid_t parent = -1;
         char buf[4096];
         proc_stat_t self;
         if (read_small(AT_FDCWD, "/proc/self/stat", buf, sizeof(buf)) > 0 &&
-            parse_stat(buf, &self) == 0)
+            parse_stat(buf, &self) == 0) {
             tty_nr = self.tty_nr;
-        if (collect_chain(w, &tty_nr) < 0) {
+            parent = self.ppid; /* the same as getppid(), without the syscall */
+        }
+        if (collect_chain(w, parent >= 0 ? parent : getppid(), &tty_nr) < 0) {
             rw_identity_free(w);
             return rw_error_set(err, ENOMEM, "identity: out of memory");
         }

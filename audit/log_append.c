@@ -98,9 +98,11 @@ static int pread_all(int fd, char *buf, size_t len, uint64_t off)
 
 /* Position of the last '\n' strictly before 'end', scanning backwards in chunks; -1 when
  * none. Gives up (returns -EFBIG) after max bytes. */
+/* Reads backwards in 8 KiB steps: a record is a few KiB, and every fresh stack page costs a
+ * fault on each append. */
 static int64_t find_newline_before(int fd, uint64_t end, uint64_t max)
 {
-    char buf[65536];
+    char buf[8192];
     uint64_t scanned = 0;
     while (end > 0) {
         size_t n = end > sizeof(buf) ? sizeof(buf) : (size_t)end;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash_accel.h"
+#include "../common/hash.h"
 #include "log_line.h"
 
 #define MAX_KEYS 32
@@ -148,7 +148,7 @@ static void look_at(const char *buf, size_t len, size_t off, look_t *out)
         return;
     if (rw_audit_line_parse(s.p, s.len, &out->pl) < 0)
         return;
-    rw_audit_hash_line(s.p, s.len, out->hash);
+    rw_sha256(s.p, s.len, out->hash);
     out->ok = true;
 }
 
@@ -326,7 +326,7 @@ rw_audit_verdict_t rw_audit_verifier_feed(rw_audit_verifier_t *v, const char *na
         rw_audit_line_t pl;
         bool parsed = rw_audit_line_parse(s.p, s.len, &pl) == 0;
         uint8_t h[RW_SHA256_LEN];
-        rw_audit_hash_line(s.p, s.len, h);
+        rw_sha256(s.p, s.len, h);
         if (!v->have_prev) {
             static const uint8_t zero[RW_SHA256_LEN] = {0};
             if (!parsed) {

@@ -1,7 +1,9 @@
 /* SHA-256 and HMAC-SHA-256, self-contained so that the hot paths of runwarden do not pay
- * for loading libcrypto at every runtime call. */
+ * for loading libcrypto at every runtime call. The one SHA-256 of the project: it uses the
+ * x86 SHA extensions when the CPU has them, portable C otherwise; same digests either way. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +21,10 @@ void rw_sha256_init(rw_sha256_t *c);
 void rw_sha256_update(rw_sha256_t *c, const void *data, size_t len);
 void rw_sha256_final(rw_sha256_t *c, uint8_t out[RW_SHA256_LEN]);
 void rw_sha256(const void *data, size_t len, uint8_t out[RW_SHA256_LEN]);
+/* True when the SHA extensions are in use (for tests, benchmarks and `audit verify -v`). */
+bool rw_sha256_accelerated(void);
+/* Test hook: true forces the portable implementation, false restores the CPU's choice. */
+void rw_sha256_force_portable(bool portable);
 
 void rw_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
                     uint8_t out[RW_SHA256_LEN]);

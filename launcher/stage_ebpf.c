@@ -245,6 +245,32 @@ static int host_ready(rw_bpf_ctx_t *c, json_t *fact, rw_error_t **err)
     return 0;
 }
 
+/* Without `audit follow`, events wait in the ring buffer for a reader: a create writes
+ * them once the buffer is half full, so a host that keeps starting containers loses none.
+ * Best effort: a failure leaves them queued (and is recorded). */
+static void drain_backlog(rw_bpf_ctx_t *c, json_t *fact)
+{
+    uint64_t prod = 0, cons = 0;
+    if (rw_bpf_events_positions(c, &prod, &cons) < 0 || prod - cons < c->ec.ringbuf_size / 2 ||
+        rw_bpf_follow_running(c))
+        return;
+    cleanup_close int lock = rw_bpf_lock(c, RW_BPF_LOCK_CONSUMER, false, NULL);
+    if (lock < 0)
+        return; /* someone is reading it now */
+    rw_error_t *e = NULL;
+    rw_bpf_drain_t *d = NULL;
+    int r = rw_bpf_drain_open(c, false, NULL, NULL, &d, &e);
+    while (r >= 0 && (r = rw_bpf_drain_poll(d, 0, &e)) > 0)
+        ;
+    if (r >= 0)
+        r = rw_bpf_drain_flush(d, NULL, &e);
+    json_object_set_new(fact, "backlogDrained",
+                        r >= 0 ? json_integer(rw_bpf_drain_count(d))
+                               : json_string(e ? e->msg : strerror(-r)));
+    rw_bpf_drain_free(d);
+    rw_error_free(e);
+}
+
 static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
 {
     (void)err;
@@ -276,6 +302,7 @@ static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
                                            "enforcement");
     } else {
         json_object_set_new(fact, "pending", json_true());
+        drain_backlog(&c, fact);
     }
     rw_error_free(e);
     if (r >= 0)

@@ -15,10 +15,10 @@
 
 #include "../common/cleanup.h"
 #include "../common/fileio.h"
+#include "../common/hash.h"
 #include "seccomp_host.h"
 #include "seccomp_lib.h"
 #include "seccomp_oci.h"
-#include "seccomp_sha256.h"
 
 #define STAMP_NAME "libseccomp.stamp"
 #define ENTRY_MAGIC "RWSCBPF2"
@@ -196,11 +196,6 @@ static int compute_key(const rw_seccomp_oci_t *o, const rw_seccomp_compile_opts_
 {
     const rw_seccomp_host_t *h = rw_seccomp_host();
     const rw_seccomp_arch_t *arch = copts->arch ? copts->arch : rw_seccomp_arch_host();
-    cleanup_free char *canon = NULL;
-    size_t clen = 0;
-    int r = rw_seccomp_oci_canonical(o, &canon, &clen);
-    if (r < 0)
-        return r;
     char head[1024];
     int n = snprintf(head, sizeof(head),
                      "runwarden-seccomp-cache/1\nlibseccomp %s\nrelease %s\nversion %s\n"
@@ -209,11 +204,11 @@ static int compute_key(const rw_seccomp_oci_t *o, const rw_seccomp_compile_opts_
                      arch ? arch->scmp : "?", copts->optimize, copts->fail_unknown ? 1 : 0);
     if (n < 0 || (size_t)n >= sizeof(head))
         return -ENAMETOOLONG;
-    rw_seccomp_sha256_t c;
-    rw_seccomp_sha256_init(&c);
-    rw_seccomp_sha256_update(&c, head, (size_t)n);
-    rw_seccomp_sha256_update(&c, canon, clen);
-    rw_seccomp_sha256_final(&c, key);
+    rw_sha256_t c;
+    rw_sha256_init(&c);
+    rw_sha256_update(&c, head, (size_t)n);
+    rw_seccomp_oci_canonical_hash(o, &c);
+    rw_sha256_final(&c, key);
     return 0;
 }
 
@@ -222,11 +217,11 @@ static void entry_sum(const entry_header_t *h, const void *payload, size_t plen,
 {
     entry_header_t copy = *h;
     memset(copy.sum, 0, sizeof(copy.sum));
-    rw_seccomp_sha256_t c;
-    rw_seccomp_sha256_init(&c);
-    rw_seccomp_sha256_update(&c, &copy, sizeof(copy));
-    rw_seccomp_sha256_update(&c, payload, plen);
-    rw_seccomp_sha256_final(&c, out);
+    rw_sha256_t c;
+    rw_sha256_init(&c);
+    rw_sha256_update(&c, &copy, sizeof(copy));
+    rw_sha256_update(&c, payload, plen);
+    rw_sha256_final(&c, out);
 }
 
 /* 1: valid entry loaded into out; 0: absent; -EBADMSG: present but corrupt. */
@@ -291,7 +286,7 @@ static int entry_store(int dirfd, const char *name, const uint8_t key[RW_SHA256_
     h.n_insns = (uint32_t)b->n;
     h.unknown_len = (uint32_t)ulen;
     h.optimize = (uint32_t)b->optimize;
-    rw_seccomp_sha256(b->insns, ilen, h.bpf_sha256);
+    rw_sha256(b->insns, ilen, h.bpf_sha256);
     cleanup_free char *buf = malloc(sizeof(h) + ilen + ulen);
     if (!buf)
         return -ENOMEM;
@@ -365,7 +360,7 @@ static void evict(int dirfd)
 static void finish(rw_seccomp_filter_t *out)
 {
     uint8_t d[RW_SHA256_LEN];
-    rw_seccomp_sha256(out->insns, out->n * sizeof(struct sock_filter), d);
+    rw_sha256(out->insns, out->n * sizeof(struct sock_filter), d);
     rw_hex(d, sizeof(d), out->digest);
 }
 

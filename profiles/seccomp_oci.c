@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "../common/cleanup.h"
+#include "../common/hash.h"
 #include "../common/json.h"
 #include "seccomp_json.h"
-#include "seccomp_sha256.h"
 
 static int read_errno_ret(json_t *v, const char *file, const char *path, bool *has, uint32_t *out,
                           rw_error_t **err)
@@ -282,16 +282,34 @@ json_t *rw_seccomp_oci_to_json(const rw_seccomp_oci_t *o)
     return TAKE_PTR(j);
 }
 
+/* The canonical form goes either into a growing buffer or, staged in a small buffer, straight
+ * into a SHA-256: the digest and the cache key (both at every container start) then need
+ * no allocation. */
 typedef struct canon {
     char *buf;
     size_t len, cap;
     bool oom;
+    rw_sha256_t *hash; /* when set: buf is stage[], flushed into hash */
+    char stage[2048];
 } canon_t;
 
 static void canon_put(canon_t *c, const void *p, size_t n)
 {
     if (c->oom)
         return;
+    if (c->hash) {
+        if (c->len + n > sizeof(c->stage)) {
+            rw_sha256_update(c->hash, c->stage, c->len);
+            c->len = 0;
+            if (n > sizeof(c->stage)) {
+                rw_sha256_update(c->hash, p, n);
+                return;
+            }
+        }
+        memcpy(c->stage + c->len, p, n);
+        c->len += n;
+        return;
+    }
     if (c->len + n > c->cap) {
         size_t cap = c->cap ? c->cap : 4096;
         while (cap < c->len + n)
@@ -308,24 +326,35 @@ static void canon_put(canon_t *c, const void *p, size_t n)
     c->len += n;
 }
 
+/* Decimal digits of v followed by sep (what "%llu" and sep would print). */
+static void canon_num(canon_t *c, uint64_t v, char sep)
+{
+    char b[24];
+    size_t i = sizeof(b);
+    b[--i] = sep;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    canon_put(c, b + i, sizeof(b) - i);
+}
+
 /* Netstring-like: "<len>:<bytes>," so concatenations never collide. */
 static void canon_str(canon_t *c, const char *s)
 {
-    char hdr[24];
-    size_t n = s ? strlen(s) : 0;
-    int k = s ? snprintf(hdr, sizeof(hdr), "%zu:", n) : snprintf(hdr, sizeof(hdr), "-,");
-    canon_put(c, hdr, (size_t)k);
-    if (s) {
-        canon_put(c, s, n);
-        canon_put(c, ",", 1);
+    if (!s) {
+        canon_put(c, "-,", 2);
+        return;
     }
+    size_t n = strlen(s);
+    canon_num(c, n, ':');
+    canon_put(c, s, n);
+    canon_put(c, ",", 1);
 }
 
 static void canon_u64(canon_t *c, uint64_t v)
 {
-    char b[32];
-    int k = snprintf(b, sizeof(b), "%llu;", (unsigned long long)v);
-    canon_put(c, b, (size_t)k);
+    canon_num(c, v, ';');
 }
 
 static void canon_opt_u32(canon_t *c, bool has, uint32_t v)
@@ -336,37 +365,42 @@ static void canon_opt_u32(canon_t *c, bool has, uint32_t v)
         canon_put(c, "-;", 2);
 }
 
+static void canon_write(canon_t *c, const rw_seccomp_oci_t *o)
+{
+    canon_put(c, "oci-seccomp/1;", 14);
+    canon_str(c, rw_seccomp_action_name(o->default_action));
+    canon_opt_u32(c, o->has_default_errno_ret, o->default_errno_ret);
+    canon_u64(c, o->n_architectures);
+    for (size_t i = 0; i < o->n_architectures; i++)
+        canon_str(c, o->architectures[i]);
+    canon_put(c, o->flags_present ? "F" : "f", 1);
+    canon_u64(c, o->n_flags);
+    for (size_t i = 0; i < o->n_flags; i++)
+        canon_str(c, o->flags[i]);
+    canon_str(c, o->listener_path);
+    canon_str(c, o->listener_metadata);
+    canon_u64(c, o->n_rules);
+    for (size_t i = 0; i < o->n_rules; i++) {
+        const rw_seccomp_rule_t *ru = &o->rules[i];
+        canon_str(c, rw_seccomp_action_name(ru->action));
+        canon_opt_u32(c, ru->has_errno_ret, ru->errno_ret);
+        canon_u64(c, ru->n_names);
+        for (size_t k = 0; k < ru->n_names; k++)
+            canon_str(c, ru->names[k]);
+        canon_u64(c, ru->n_args);
+        for (size_t k = 0; k < ru->n_args; k++) {
+            canon_u64(c, ru->args[k].index);
+            canon_u64(c, ru->args[k].value);
+            canon_u64(c, ru->args[k].value_two);
+            canon_u64(c, (uint64_t)ru->args[k].op);
+        }
+    }
+}
+
 int rw_seccomp_oci_canonical(const rw_seccomp_oci_t *o, char **ret, size_t *ret_len)
 {
     canon_t c = {0};
-    canon_put(&c, "oci-seccomp/1;", 14);
-    canon_str(&c, rw_seccomp_action_name(o->default_action));
-    canon_opt_u32(&c, o->has_default_errno_ret, o->default_errno_ret);
-    canon_u64(&c, o->n_architectures);
-    for (size_t i = 0; i < o->n_architectures; i++)
-        canon_str(&c, o->architectures[i]);
-    canon_put(&c, o->flags_present ? "F" : "f", 1);
-    canon_u64(&c, o->n_flags);
-    for (size_t i = 0; i < o->n_flags; i++)
-        canon_str(&c, o->flags[i]);
-    canon_str(&c, o->listener_path);
-    canon_str(&c, o->listener_metadata);
-    canon_u64(&c, o->n_rules);
-    for (size_t i = 0; i < o->n_rules; i++) {
-        const rw_seccomp_rule_t *ru = &o->rules[i];
-        canon_str(&c, rw_seccomp_action_name(ru->action));
-        canon_opt_u32(&c, ru->has_errno_ret, ru->errno_ret);
-        canon_u64(&c, ru->n_names);
-        for (size_t k = 0; k < ru->n_names; k++)
-            canon_str(&c, ru->names[k]);
-        canon_u64(&c, ru->n_args);
-        for (size_t k = 0; k < ru->n_args; k++) {
-            canon_u64(&c, ru->args[k].index);
-            canon_u64(&c, ru->args[k].value);
-            canon_u64(&c, ru->args[k].value_two);
-            canon_u64(&c, (uint64_t)ru->args[k].op);
-        }
-    }
+    canon_write(&c, o);
     if (c.oom) {
         free(c.buf);
         return -ENOMEM;
@@ -376,15 +410,20 @@ int rw_seccomp_oci_canonical(const rw_seccomp_oci_t *o, char **ret, size_t *ret_
     return 0;
 }
 
+void rw_seccomp_oci_canonical_hash(const rw_seccomp_oci_t *o, rw_sha256_t *h)
+{
+    canon_t c = {.hash = h};
+    canon_write(&c, o);
+    rw_sha256_update(h, c.stage, c.len);
+}
+
 int rw_seccomp_oci_digest(const rw_seccomp_oci_t *o, char out[RW_SHA256_HEX_LEN + 1])
 {
-    cleanup_free char *buf = NULL;
-    size_t len = 0;
-    int r = rw_seccomp_oci_canonical(o, &buf, &len);
-    if (r < 0)
-        return r;
+    rw_sha256_t c;
+    rw_sha256_init(&c);
+    rw_seccomp_oci_canonical_hash(o, &c);
     uint8_t d[RW_SHA256_LEN];
-    rw_seccomp_sha256(buf, len, d);
+    rw_sha256_final(&c, d);
     rw_hex(d, sizeof(d), out);
     return 0;
 }

@@ -22,6 +22,8 @@ json_t *rw_seccomp_oci_to_json(const rw_seccomp_oci_t *o);
 /* Unambiguous byte string of everything in the section that affects the filter or its
  * loading, every errno included (length-prefixed fields, so no two sections collide). */
 int rw_seccomp_oci_canonical(const rw_seccomp_oci_t *o, char **ret, size_t *ret_len);
+/* The same bytes fed into h, without building the string. */
+void rw_seccomp_oci_canonical_hash(const rw_seccomp_oci_t *o, rw_sha256_t *h);
 /* SHA-256 of the canonical form, hex. */
 int rw_seccomp_oci_digest(const rw_seccomp_oci_t *o, char out[RW_SHA256_HEX_LEN + 1]);
 /* True when the section lets every syscall through: default ALLOW or LOG and no rule with

@@ -11,9 +11,9 @@
 
 #include "../common/cleanup.h"
 #include "../common/fileio.h"
+#include "../common/hash.h"
 #include "../common/json.h"
 #include "seccomp_json.h"
-#include "seccomp_sha256.h"
 
 int rw_seccomp_dialect_parse(const char *s, rw_seccomp_dialect_t *out)
 {
@@ -564,7 +564,7 @@ int rw_seccomp_profile_parse(const char *buf, size_t len, const char *file,
     if (!(p->file = strdup(file)))
         return -ENOMEM;
     p->dialect = dialect;
-    rw_seccomp_sha256(buf, len, p->sha256);
+    rw_sha256(buf, len, p->sha256);
     reader_t rd = {file, dialect, w, err};
     int r = read_top(&rd, doc, p);
     if (r < 0)

@@ -45,7 +45,7 @@ done
 "$AUDIT_TOOL" verify "$T/big.jsonl" --builtin || rw_die "verify (built-in) failed"
 out=$("$AUDIT_TOOL" verify "$T/big.jsonl") || rw_die "verify failed"
 echo "$out"
-# end to end, as an operator runs it (process start, config, mmap, libcrypto when present);
+# end to end, as an operator runs it (process start, config, mmap, SHA extensions when the CPU has them);
 # CPU time too, because wall time on a busy shared machine measures the other tenants
 cat "$T/big.jsonl" >/dev/null
 size=$(stat -c %s "$T/big.jsonl")

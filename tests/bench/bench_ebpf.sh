@@ -134,7 +134,7 @@ for m in off on; do
 done
 so=$(median <"$T/start-off")
 sn=$(median <"$T/start-on")
-printf '  start: %.1f ms without hooks, %.1f ms with (+%.1f ms: createRuntime attach + poststop release)\n' \
+printf '  start: %.1f ms without eBPF, %.1f ms with (+%.1f ms: binding left for the kernel, bound and released by it)\n' \
 	"$(awk -v v="$so" 'BEGIN {print v/1e6}')" "$(awk -v v="$sn" 'BEGIN {print v/1e6}')" \
 	"$(awk -v a="$sn" -v b="$so" 'BEGIN {print (a-b)/1e6}')"
 

@@ -1,9 +1,10 @@
 #!/bin/bash
-# Cost of the eBPF OCI hooks on a container start: N (default 30) `crun run /bin/true`
+# Cost of eBPF auditing on a container start: N (default 30) `crun run /bin/true`
 # wrapped by the runwarden shim with the shipped default config (rw_write_shipped_config),
 # ebpf enabled vs ebpf disabled (`.ebpf.enabled=false`), alternating (bench_timer), after
 # a first container that loads and pins the host-wide programs. Prints both medians and
-# the difference: what the createRuntime and poststop hooks add to a start.
+# the difference: what leaving the binding for the kernel (ebpf-commit: a few bpf(2) calls,
+# no hook process), the kernel's binding at the cgroup move and its release add to a start.
 #   RW_BIN=build/runwarden RW_BUILD_DIR=build tests/bench/bench_ebpf_start.sh [-n N] [RUNTIME]
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
@@ -52,7 +53,7 @@ off=$(field off median_ms <<<"$out")
 on=$(field on median_ms <<<"$out")
 offc=$(field off cpu_median_ms <<<"$out")
 onc=$(field on cpu_median_ms <<<"$out")
-printf '%s run /bin/true, shipped config, %d runs each (medians): ebpf off %.2f ms, on %.2f ms, hooks add %.2f ms wall (cpu %.2f -> %.2f ms)\n' \
+printf '%s run /bin/true, shipped config, %d runs each (medians): ebpf off %.2f ms, on %.2f ms, eBPF adds %.2f ms wall (cpu %.2f -> %.2f ms)\n' \
 	"$RT" "$N" "$off" "$on" "$(awk -v a="$on" -v b="$off" 'BEGIN { print a - b }')" "$offc" "$onc"
 printf '%s\n' "$out"
 RW_FINISHED=1

@@ -6,7 +6,8 @@
 #  2. a live container is left alone (tracked, no summary); once removed, the kernel's end
 #     event gives exactly one summary and nothing stays tracked;
 #  3. a container whose end event found no room in the ring buffer: one summary from its
-#     counters, exact, and nothing stays tracked.
+#     counters, exact, and nothing stays tracked;
+#  4. with no `audit follow`, a create that finds the ring buffer half full writes it out.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
@@ -73,5 +74,24 @@ rw_assert_eq 300 "$(printf '%s' "$sum" | jq .counters.connect)" "with the exact 
 rw_assert_contains "$(printf '%s' "$sum" | jq -r .released)" "collected" "saying how it was released"
 rw_assert_eq "" "$(tracked)" "nothing is tracked"
 rw_assert_eq 1 "$(rw_ebpf_records ebpf-summary ".container == \"$ID3\"" | wc -l)" "a second drain adds nothing"
+
+# --- 4. a create drains a half-full ring buffer -------------------------------------------
+B=$T/b4
+rw_make_bundle "$B" /bin/probe_ebpf connects 127.0.0.1 "$P" 10
+rw_bundle_host_net "$B"
+RW_EBPF_NO_DRAIN=1
+rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$B" "rwgc-fill-$$"
+rw_assert_rc 0 "a container fills half of the 4 KiB ring buffer"
+rw_assert_eq 0 "$(rw_ebpf_events ".container == \"rwgc-fill-$$\" and .kind == \"connect\"" | wc -l)" \
+	"nothing has read its events yet"
+B=$T/b5
+rw_make_bundle "$B" /bin/true
+rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$B" "rwgc-next-$$"
+rw_assert_rc 0 "the next container starts"
+drained=$(jq -r "select(.event == \"run\" and .container.id == \"rwgc-next-$$\") | .facts.ebpf.binding.backlogDrained" "$RW_EBPF_LOG")
+rw_assert_match "$drained" "^[1-9][0-9]*$" "its create wrote the queued events first"
+rw_assert_ne 0 "$(rw_ebpf_events ".container == \"rwgc-fill-$$\" and .kind == \"connect\"" | wc -l)" \
+	"the first container's connects are in the audit log, attributed"
+RW_EBPF_NO_DRAIN=0
 
 rw_finish
