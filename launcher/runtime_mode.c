@@ -9,6 +9,7 @@
 #include "../common/cleanup.h"
 #include "commands.h"
 #include "exec_runtime.h"
+#include "identity_job.h"
 #include "pipeline.h"
 #include "record.h"
 #include "report.h"
@@ -35,11 +36,14 @@ static void report_findings(const rw_ctx_t *ctx, rw_decision_t d)
     }
 }
 
-static int police(rw_ctx_t *ctx)
+static int police(rw_ctx_t *ctx, rw_identity_job_t *job)
 {
     rw_error_t *err = NULL;
     int r = rw_pipeline_load(ctx, &err);
     rw_timing_mark("load");
+    if (!ctx->who)
+        ctx->who = rw_identity_job_take(job);
+    rw_timing_mark("identity (thread)");
     if (r >= 0 && !ctx->who) {
         /* who is starting it, for the audit record and the admission policy */
         rw_error_t *ie = NULL;
@@ -76,11 +80,20 @@ static int police(rw_ctx_t *ctx)
     return d == RW_DECISION_REFUSED ? 1 : 0;
 }
 
+static void job_joinp(rw_identity_job_t *j)
+{
+    rw_identity_free(rw_identity_job_take(j));
+}
+
 int rw_runtime_main(int argc, char **argv, const char *shim)
 {
     rw_invocation_t inv;
     /* A first look with the shim's grammar, so that even a config error reaches --log. */
     (void)rw_cli_parse(argc, argv, rw_cli_flavor_for(shim), &inv);
+    /* joined before any return or exec (cleanup) */
+    _cleanup_(job_joinp) rw_identity_job_t job = {.running = false};
+    if (rw_cli_cmd_builds_container(inv.cmd) || inv.cmd == RW_CMD_EXEC)
+        rw_identity_job_start(&job);
 
     cleanup_config rw_config_t *cfg = NULL;
     rw_error_t *err = NULL;
@@ -132,7 +145,7 @@ int rw_runtime_main(int argc, char **argv, const char *shim)
         rw_ctx_t ctx;
         if (rw_ctx_init(&ctx, cfg, &inv, runtime) < 0)
             return 1;
-        int rc = police(&ctx);
+        int rc = police(&ctx, &job);
         rw_ctx_clear(&ctx);
         if (rc != 0)
             return rc;
@@ -144,6 +157,7 @@ int rw_runtime_main(int argc, char **argv, const char *shim)
         return 1;
     }
 
+    rw_identity_free(rw_identity_job_take(&job)); /* one thread left when the runtime runs */
     rw_timing_mark("exec");
     rw_exec_runtime(runtime, argc, argv, &err);
     rw_report_error(&inv, err ? err->msg : "cannot execute the real runtime");

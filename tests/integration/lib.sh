@@ -840,7 +840,8 @@ rw_ctr_import_image() {
 # to /sys/fs/bpf/rwt-<test>-<pid> (sets RW_SHIPPED_PIN; removed on exit, after
 # `runwarden-bpf unload` when that helper was built), seccomp.profile points at the source
 # tree's profiles/seccomp/default.json, and $RW_TMP joins bundle.absoluteRootPrefixes. JSON
-# is deep-merged over the result. Use it to test "the default config" without touching /var.
+# is deep-merged over the result. $RW_TMP/host/run is a tmpfs, as /run is. Use it to test
+# "the default config" without touching /var.
 rw_write_shipped_config() {
 	local file=$1 patch=${2:-'{}'} base
 	[ -n "${RW_TMP:-}" ] || rw_die "rw_write_shipped_config: call rw_tmpdir first"
@@ -854,6 +855,11 @@ rw_write_shipped_config() {
 		| .bundle.absoluteRootPrefixes += [$tmp]' "$RW_SRC/conf/runwarden.json") ||
 		rw_die "rw_write_shipped_config: cannot read $RW_SRC/conf/runwarden.json"
 	rw_write_config_raw "$file" "$(jq -n --argjson b "$base" --argjson p "$patch" '$b * $p')"
+	# /run is a tmpfs on every systemd host: so is its stand-in (runtime state there is not
+	# meant to reach a disk, and benchmarks must not pay for one)
+	mkdir -p "$RW_TMP/host/run"
+	mountpoint -q "$RW_TMP/host/run" || mount -t tmpfs -o mode=0755,size=64m tmpfs "$RW_TMP/host/run" ||
+		rw_die "rw_write_shipped_config: cannot mount a tmpfs on $RW_TMP/host/run"
 	if [ -x "$RW_BUILD_DIR/runwarden-bpf" ]; then
 		rw_on_exit "'$RW_BUILD_DIR/runwarden-bpf' unload --force --config '$file'; rm -rf '$RW_SHIPPED_PIN'"
 	else
