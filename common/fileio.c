@@ -151,6 +151,11 @@ int rw_mkdir_p(const char *path, mode_t mode)
 {
     if (!path || path[0] != '/')
         return -EINVAL;
+    /* the common case, on every call of a busy path: everything is there already */
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -errno;
     cleanup_free char *p = strdup(path);
     if (!p)
         return -ENOMEM;

@@ -1,10 +1,13 @@
 #!/bin/bash
-# Benchmark of the eBPF hooks, inside a runc container on the host network namespace:
-#   1. RW_BENCH_CONNECTS loopback TCP connects and RW_BENCH_EXECS fork+execs, with and
-#      without the hooks, alternating (ABBA) for RW_BENCH_ROUNDS rounds; medians, the ratio
-#      of the medians, and the median of the per-round ratios (each round's with/without
-#      pair ran back to back, so slow drifts of the machine cancel out); the target
-#      (<= 1.05 each) is judged on the per-round ratios;
+# Benchmark of eBPF auditing, inside a runc container on the host network namespace:
+#   1. RW_BENCH_CONNECTS loopback TCP connects and RW_BENCH_EXECS fork+execs in three arms,
+#      their order rotated each round for RW_BENCH_ROUNDS rounds: "off" (runwarden's
+#      programs not loaded at all), "host" (loaded and linked at the cgroup v2 root, the
+#      container not tracked: what every process of the host pays) and "on" (the container
+#      tracked); medians, the ratio of the medians, and the median of the per-round ratios
+#      against "off" (each round's arms ran back to back, so slow drifts of the machine
+#      cancel out); the target (<= 1.05 each, "on" against "off") is judged on the
+#      per-round ratios;
 #   2. container start (runc run /bin/true) with and without the hooks;
 #   3. events lost with `runwarden audit follow` running: connects and sysctl reads at the
 #      highest rate this machine produces, and sysctl reads paced at 50,000/s (target:
@@ -39,9 +42,22 @@ rw_bundle_host_net "$B"
 cp "$B/config.json" "$T/config.orig"
 n=0
 
-# run_workload on|off: one container run; sets RES="CONNECT_NS EXEC_NS".
+rw_ebpf_config '{}'
+cp "$RUNWARDEN_CONFIG" "$T/on.json"
+# run_workload on|host|off: one container run; sets RES="CONNECT_NS EXEC_NS".
 run_workload() {
-	if [ "$1" = on ]; then rw_ebpf_config '{}'; else rw_ebpf_config '{"enabled": false}'; fi
+	case $1 in
+	on) rw_ebpf_config '{}' ;;
+	host)
+		"$RW_BPF_HELPER" load --config "$T/on.json" || rw_die "runwarden-bpf load failed"
+		rw_ebpf_config '{"enabled": false}'
+		;;
+	*)
+		rw_ebpf_drain
+		"$RW_BPF_HELPER" unload --force --config "$T/on.json" || rw_die "runwarden-bpf unload failed"
+		rw_ebpf_config '{"enabled": false}'
+		;;
+	esac
 	cp "$T/config.orig" "$B/config.json"
 	n=$((n + 1))
 	rw_run "$RW_SHIMS/runc" --root "$T/runc" run -b "$B" "rwbench$n-$$"
@@ -56,11 +72,13 @@ run_workload() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
-echo "== 1. $CONNECTS connects + $EXECS execs in a container, $ROUNDS rounds, alternating"
+echo "== 1. $CONNECTS connects + $EXECS execs in a container, $ROUNDS rounds, order rotated"
 : >"$T/on"
 : >"$T/off"
+: >"$T/host"
+orders=("off host on" "on off host" "host on off")
 for r in $(seq 1 "$ROUNDS"); do
-	if [ $((r % 2)) -eq 1 ]; then order="off on"; else order="on off"; fi
+	order=${orders[$((r % 3))]}
 	for m in $order; do
 		run_workload "$m"
 		res=$RES
@@ -72,23 +90,28 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 con_off=$(cut -d' ' -f1 "$T/off" | median)
 con_on=$(cut -d' ' -f1 "$T/on" | median)
+con_host=$(cut -d' ' -f1 "$T/host" | median)
 exe_off=$(cut -d' ' -f2 "$T/off" | median)
 exe_on=$(cut -d' ' -f2 "$T/on" | median)
-# per-round ratios: line r of "on" against line r of "off"
-paired() { # COLUMN
-	paste -d' ' <(cut -d' ' -f"$1" "$T/on") <(cut -d' ' -f"$1" "$T/off") |
+exe_host=$(cut -d' ' -f2 "$T/host" | median)
+# per-round ratios: line r of ARM against line r of "off"
+paired() { # ARM COLUMN
+	paste -d' ' <(cut -d' ' -f"$2" "$T/$1") <(cut -d' ' -f"$2" "$T/off") |
 		awk '{ printf "%.6f\n", $1 / $2 }' | median
 }
 rc_med=$(ratio "$con_on" "$con_off")
 re_med=$(ratio "$exe_on" "$exe_off")
-rc=$(awk -v v="$(paired 1)" 'BEGIN {printf "%.3f", v}')
-re=$(awk -v v="$(paired 2)" 'BEGIN {printf "%.3f", v}')
-printf '  %-10s %14s %14s %14s %14s\n' "" "without hooks" "with hooks" "ratio of med." \
-	"med. of ratios"
-printf '  %-10s %11.2f us %11.2f us %14s %14s\n' connect "$(awk -v v="$con_off" -v n="$CONNECTS" 'BEGIN {print v/n/1000}')" \
-	"$(awk -v v="$con_on" -v n="$CONNECTS" 'BEGIN {print v/n/1000}')" "$rc_med" "$rc"
-printf '  %-10s %11.1f us %11.1f us %14s %14s\n' exec "$(awk -v v="$exe_off" -v n="$EXECS" 'BEGIN {print v/n/1000}')" \
-	"$(awk -v v="$exe_on" -v n="$EXECS" 'BEGIN {print v/n/1000}')" "$re_med" "$re"
+rc=$(awk -v v="$(paired on 1)" 'BEGIN {printf "%.3f", v}')
+re=$(awk -v v="$(paired on 2)" 'BEGIN {printf "%.3f", v}')
+hc=$(awk -v v="$(paired host 1)" 'BEGIN {printf "%.3f", v}')
+he=$(awk -v v="$(paired host 2)" 'BEGIN {printf "%.3f", v}')
+us() { awk -v v="$1" -v n="$2" 'BEGIN {printf "%.2f", v/n/1000}'; }
+printf '  %-10s %12s %12s %12s | %-22s %-22s\n' "" "off" "host" "on" "on/off: med.ratio,ratio" \
+	"host/off: med.ratio"
+printf '  %-10s %9s us %9s us %9s us | %10s %10s      %10s\n' connect "$(us "$con_off" "$CONNECTS")" \
+	"$(us "$con_host" "$CONNECTS")" "$(us "$con_on" "$CONNECTS")" "$rc" "$rc_med" "$hc"
+printf '  %-10s %9s us %9s us %9s us | %10s %10s      %10s\n' exec "$(us "$exe_off" "$EXECS")" \
+	"$(us "$exe_host" "$EXECS")" "$(us "$exe_on" "$EXECS")" "$re" "$re_med" "$he"
 awk -v r="$rc" 'BEGIN {exit !(r <= 1.05)}' && rw_pass "connect ratio $rc <= 1.05" || rw_fail "connect ratio $rc > 1.05"
 awk -v r="$re" 'BEGIN {exit !(r <= 1.05)}' && rw_pass "exec ratio $re <= 1.05" || rw_fail "exec ratio $re > 1.05"
 
@@ -102,7 +125,8 @@ prog_cost() {
 	fi
 	bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(if (.run_cnt // 0) > 0 then ((.run_time_ns / .run_cnt) | floor) else 0 end)"'
 }
-echo "  BPF run time per call (kernel.bpf_stats_enabled), over the runs with hooks:"
+run_workload on # the programs' run-time statistics count from their last load
+echo "  BPF run time per call (kernel.bpf_stats_enabled), over the runs since the last load:"
 for p in rw_connect4:- rw_sock_create:- rw_exec:exec_link rw_dev:- rw_cap_capable:cap_link; do
 	set -- $(prog_cost "${p%%:*}" "${p#*:}")
 	printf '    %-16s %10s runs %6s ns/run\n' "${p%%:*}" "$1" "$2"
