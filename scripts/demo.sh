@@ -70,6 +70,14 @@ echo "== 3. the audit records of both starts ($("$RW" audit show --help >/dev/nu
 "$RW" audit show --since "$since" --event create
 "$RW" audit show --since "$since" --event create --json | tail -n 1 | jq '{seq, time, event, container, decision, who: {uid: .who.uid, loginuid: .who.loginuid, login_user: .who.login_user, sessionid: .who.sessionid}, image}' 2>/dev/null || true
 echo
+echo "== 3b. what the allowed container did, seen by the kernel (eBPF; no hook process ran)"
+# runwarden-audit-follow.service writes these as they happen; here, one drain
+"$RW" audit drain
+for ev in ebpf-attach ebpf-summary; do
+	"$RW" audit show --since "$since" --event "$ev" --json |
+		jq -c '{event, container: (.container | .[0:12]), cgroupId, outcome, counters}' 2>/dev/null || true
+done
+echo
 echo "== 4. sealing and verifying the log"
 seal_key=/var/lib/runwarden/audit-seal.key
 if [ ! -e "$seal_key" ]; then
