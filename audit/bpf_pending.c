@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,59 @@ static int open_pending(const rw_bpf_ctx_t *c, rw_error_t **err)
     return fd;
 }
 
+#define RW_CGROUP2_MAGIC 0x63677270
+
+/* The cgroup v2 mount point, cheaply: the two usual places first (statfs), mountinfo last. */
+static char *cgroup2_mount(void)
+{
+    static const char *const usual[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup", NULL};
+    for (const char *const *u = usual; *u; u++) {
+        struct statfs sf;
+        if (statfs(*u, &sf) == 0 && (unsigned long)sf.f_type == RW_CGROUP2_MAGIC)
+            return strdup(*u);
+    }
+    char *m = NULL;
+    return rw_bpf_cgroup2_mount(&m, NULL) == 0 ? m : NULL;
+}
+
+/* This process's cgroup v2 directory and its ancestors, root first, as cgroup ids (the
+ * directories' inode numbers). The kernel never binds a container to one of them. */
+static int runtime_cgroups(struct rw_bpf_pending *p, rw_error_t **err)
+{
+    cleanup_free char *rel = NULL, *mnt = cgroup2_mount();
+    if (!mnt)
+        return rw_error_set(err, ENOENT, "no cgroup v2 file system is mounted");
+    int r = rw_bpf_cgroup_of_pid(getpid(), &rel, err);
+    if (r < 0)
+        return r;
+    size_t ml = strlen(mnt);
+    cleanup_free char *path = malloc(ml + strlen(rel) + 2);
+    if (!path)
+        return -ENOMEM;
+    memcpy(path, mnt, ml + 1);
+    const char *s = rel;
+    for (;;) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+            return rw_error_setsys(err, errno, "cannot stat the cgroup %s", path);
+        if (p->n_runtime_cgroups >= RW_BPF_ANCESTORS)
+            return rw_error_set(err, E2BIG, "the cgroup %s is nested deeper than %d levels", path,
+                                RW_BPF_ANCESTORS);
+        p->runtime_cgroups[p->n_runtime_cgroups++] = (uint64_t)st.st_ino;
+        while (*s == '/')
+            s++;
+        if (!*s)
+            return 0;
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        size_t pl = strlen(path);
+        path[pl] = '/';
+        memcpy(path + pl + 1, s, n);
+        path[pl + 1 + n] = '\0';
+        s += n;
+    }
+}
+
 int rw_bpf_pending_add(const rw_bpf_ctx_t *c, const char *id, const char *tenant, bool own_mnt_ns,
                        rw_error_t **err)
 {
@@ -58,9 +113,12 @@ int rw_bpf_pending_add(const rw_bpf_ctx_t *c, const char *id, const char *tenant
         return -ENOMEM;
     rw_bpf_policy_fill(&p->pol, rw_config_ebpf_policy(&c->ec, tenant), own_mnt_ns);
     snprintf(p->t.id, sizeof(p->t.id), "%s", id);
+    int r = runtime_cgroups(p, err);
+    if (r < 0)
+        return r;
     p->created_ns = boottime_ns(); /* this process is alive: its start is earlier */
     uint32_t key = (uint32_t)getpid();
-    int r = rw_bpf_sys_map_update(fd, &key, p, BPF_ANY);
+    r = rw_bpf_sys_map_update(fd, &key, p, BPF_ANY);
     if (r < 0)
         return rw_error_setsys(err, -r, "cannot leave the container's binding in %s/rw_pending",
                                c->ec.pin_dir);
@@ -153,6 +211,10 @@ static int note_unreleased(rw_bpf_stale_t *s, uint64_t cgid, const struct rw_bpf
     return rec ? add_body(s, json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER)) : -ENOMEM;
 }
 
+/* A runtime that ended may leave a descendant that binds a moment later (a double fork
+ * whose middle process the runtime does not wait for): its binding stays this long. */
+#define RW_PENDING_GRACE_NS 2000000000ull
+
 int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t *s)
 {
     memset(s, 0, sizeof(*s));
@@ -161,6 +223,7 @@ int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t 
     rw_bpf_pins_open_some(c, &pins);
     s->pins = pins;
     int r = 0;
+    uint64_t now = boottime_ns();
     if (s->pending_fd >= 0) {
         uint32_t key = 0, next;
         bool first = true;
@@ -172,10 +235,12 @@ int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t 
             if (!p)
                 return -ENOMEM;
             if (rw_bpf_sys_map_lookup(s->pending_fd, &key, p) == 0 &&
-                !writer_alive(key, p->created_ns)) {
+                p->created_ns + RW_PENDING_GRACE_NS < now && !writer_alive(key, p->created_ns)) {
                 r = note_unbound(s, key, p);
-                if (r >= 0)
-                    s->pids[s->n_pids++] = key;
+                if (r >= 0) {
+                    s->pids[s->n_pids] = key;
+                    s->pid_created[s->n_pids++] = p->created_ns;
+                }
             }
             free(p);
         }
@@ -195,16 +260,19 @@ int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t 
             struct rw_bpf_counters k;
             if (rw_bpf_sys_map_lookup(pins.tracked, &key, &t) < 0 || cgroup_exists(mfd, key))
                 continue;
-            if (pins.counters < 0 || rw_bpf_sys_map_lookup(pins.counters, &key, &k) < 0) {
+            /* Claimed by deleting the counters: the kernel's end event, racing with us for
+             * a cgroup being removed right now, is written only if it deletes them first. */
+            if (pins.counters < 0 || rw_bpf_sys_map_lookup(pins.counters, &key, &k) < 0 ||
+                rw_bpf_sys_map_delete(pins.counters, &key) < 0) {
                 /* its end event went out: a name kept for the consumer, forgotten by it,
                  * or by us once the ring buffer was read to its end */
                 if (will_drain && s->n_names < RW_BPF_STALE_MAX)
                     s->names[s->n_names++] = key;
                 continue;
             }
+            s->claimed[s->n_cgids] = k;
+            s->cgids[s->n_cgids++] = key;
             r = note_unreleased(s, key, &t, &k);
-            if (r >= 0)
-                s->cgids[s->n_cgids++] = key;
         }
     }
     return r < 0 ? r : (int)s->n;
@@ -212,10 +280,15 @@ int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t 
 
 void rw_bpf_stale_forget(rw_bpf_stale_t *s)
 {
-    for (size_t i = 0; i < s->n_pids; i++)
-        if (s->pending_fd >= 0)
+    for (size_t i = 0; i < s->n_pids && s->pending_fd >= 0; i++) {
+        /* only the entry that was judged: a new runtime may reuse the pid meanwhile */
+        struct rw_bpf_pending *p = malloc(sizeof(*p));
+        if (p && rw_bpf_sys_map_lookup(s->pending_fd, &s->pids[i], p) == 0 &&
+            p->created_ns == s->pid_created[i])
             rw_bpf_sys_map_delete(s->pending_fd, &s->pids[i]);
-    const int fds[] = {s->pins.policy, s->pins.counters, s->pins.tracked};
+        free(p);
+    }
+    const int fds[] = {s->pins.policy, s->pins.tracked};
     for (size_t i = 0; i < s->n_cgids; i++)
         for (size_t j = 0; j < RW_ARRAY_SIZE(fds); j++)
             if (fds[j] >= 0)
@@ -223,10 +296,14 @@ void rw_bpf_stale_forget(rw_bpf_stale_t *s)
     for (size_t i = 0; i < s->n_names; i++)
         if (s->pins.tracked >= 0)
             rw_bpf_sys_map_delete(s->pins.tracked, &s->names[i]);
+    s->n_cgids = 0; /* nothing left to give back */
 }
 
 void rw_bpf_stale_clear(rw_bpf_stale_t *s)
 {
+    /* Not written: the counters claimed go back, for the next collection. */
+    for (size_t i = 0; i < s->n_cgids && s->pins.counters >= 0; i++)
+        rw_bpf_sys_map_update(s->pins.counters, &s->cgids[i], &s->claimed[i], BPF_NOEXIST);
     for (size_t i = 0; i < s->n; i++)
         free(s->bodies[i]);
     free(s->bodies);

@@ -150,8 +150,10 @@ typedef struct rw_bpf_stale {
     char **bodies; /* audit record bodies, NULL-terminated */
     size_t n;
     uint32_t pids[RW_BPF_STALE_MAX];
+    uint64_t pid_created[RW_BPF_STALE_MAX];
     size_t n_pids;
-    uint64_t cgids[RW_BPF_STALE_MAX];
+    uint64_t cgids[RW_BPF_STALE_MAX]; /* their counters claimed (deleted), kept in claimed */
+    struct rw_bpf_counters claimed[RW_BPF_STALE_MAX];
     size_t n_cgids;
     uint64_t names[RW_BPF_STALE_MAX]; /* ended, name kept for a consumer that has read all */
     size_t n_names;
@@ -162,7 +164,9 @@ typedef struct rw_bpf_stale {
  * its end under the consumer lock before rw_bpf_stale_forget, so the names the kernel kept
  * for containers that ended by now can go then. */
 int rw_bpf_stale_collect(const rw_bpf_ctx_t *c, bool will_drain, rw_bpf_stale_t *s);
+/* After the records are written: forgets what they recorded. */
 void rw_bpf_stale_forget(rw_bpf_stale_t *s);
+/* Frees; counters claimed but never recorded (no forget) go back into the map. */
 void rw_bpf_stale_clear(rw_bpf_stale_t *s);
 
 /* ---- bpf_state.c: container id -> cgroup, kept in the state directory ---- */

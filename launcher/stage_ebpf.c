@@ -6,10 +6,12 @@
  * only where the policy must be confirmed before the container runs (ebpf.required, an
  * egress allowlist) a createRuntime hook checks it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <unistd.h>
 
@@ -108,6 +110,32 @@ static int run_exec(rw_ctx_t *ctx, const rw_ebpf_config_t *ec)
     return r;
 }
 
+/* Whether runwarden runs in a pid namespace below the host's (kind nodes, Docker in Docker):
+ * its pid is not the one the kernel sees, so the binding cannot be keyed by it and the
+ * createRuntime hook binds the container instead. */
+static bool pid_ns_nested(void)
+{
+    char buf[2048];
+    cleanup_close int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return true; /* cannot tell: the hook works everywhere */
+    buf[n] = '\0';
+    const char *l = strstr(buf, "\nNSpid:");
+    if (!l)
+        return false; /* a kernel without pid namespaces in status */
+    l += 8;
+    const char *end = strchr(l, '\n');
+    int fields = 0;
+    for (bool in = false; *l && l != end; l++) {
+        bool digit = *l >= '0' && *l <= '9';
+        if (digit && !in)
+            fields++;
+        in = digit;
+    }
+    return fields > 1;
+}
+
 static int add_hook(rw_ctx_t *ctx, const char *when, const char *name, const char *const *args)
 {
     json_t *h = rw_hook_entry(name, args, 30);
@@ -183,13 +211,15 @@ static int run(rw_ctx_t *ctx, rw_error_t **err)
     }
     /* The kernel binds and releases the container (ebpf-commit); the hook only confirms it
      * where a container must not run unwatched. */
-    bool confirm = ec.required || pol->egress_enforced;
+    bool nested = pid_ns_nested();
+    bool confirm = ec.required || pol->egress_enforced || nested;
     if (confirm && (r = add_hook(ctx, "createRuntime", "ebpf-create-runtime", args)) < 0)
         goto out;
     json_object_set_new(fact, "hooks", json_boolean(confirm));
     json_object_set_new(fact, "binding",
-                        json_string("kernel: when the runtime moves the container into its "
-                                    "cgroup; released with that cgroup"));
+                        json_string(nested ? "hook: runwarden runs in a nested pid namespace"
+                                           : "kernel: when the runtime moves the container "
+                                             "into its cgroup; released with that cgroup"));
 out:
     if (r >= 0)
         r = rw_ctx_fact(ctx, STAGE, "policy", json_incref(fact));
@@ -206,6 +236,28 @@ static bool applies(const rw_ctx_t *ctx)
 const rw_stage_t rw_stage_ebpf = {STAGE, applies, run};
 
 /* ---- ebpf-commit: the pending binding, after every other stage agreed ------------- */
+
+/* Whether the container gets a mount namespace other than the runtime's (ours): refusals
+ * then start with its first exec from there; else they start at once. A crun handler
+ * (run.oci.handler: wasm...) runs the workload without an exec: judged at once too. */
+static bool own_mount_namespace(const rw_spec_t *spec)
+{
+    const char *handler[] = {"annotations", "run.oci.handler", NULL};
+    if (rw_spec_get((rw_spec_t *)spec, handler))
+        return false;
+    for (size_t i = 0; i < spec->n_namespaces; i++) {
+        const rw_spec_namespace_t *n = &spec->namespaces[i];
+        if (strcmp(n->type, "mount") != 0)
+            continue;
+        if (!n->path)
+            return true;
+        struct stat mine, theirs;
+        if (stat("/proc/self/ns/mnt", &mine) < 0 || stat(n->path, &theirs) < 0)
+            return false; /* cannot tell: judge from the start */
+        return mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev;
+    }
+    return false;
+}
 
 static bool commit_applies(const rw_ctx_t *ctx)
 {
@@ -283,12 +335,14 @@ static int commit_run(rw_ctx_t *ctx, rw_error_t **err)
         rw_config_ebpf_clear(&c.ec); /* unavailable: the ebpf stage said so */
         return r < 0 ? r : 0;
     }
+    if (pid_ns_nested()) {
+        rw_config_ebpf_clear(&c.ec); /* the createRuntime hook binds it (stage ebpf) */
+        return 0;
+    }
     json_t *fact = json_pack("{s:i}", "runtimePid", (int)getpid());
     rw_error_t *e = NULL;
     r = fact ? host_ready(&c, fact, &e) : -ENOMEM;
-    bool own_mnt_ns = false;
-    for (size_t i = 0; i < ctx->spec->n_namespaces; i++)
-        own_mnt_ns |= strcmp(ctx->spec->namespaces[i].type, "mount") == 0;
+    bool own_mnt_ns = own_mount_namespace(ctx->spec);
     if (r >= 0)
         r = rw_bpf_pending_add(&c, ctx->inv->id, ctx->tenant, own_mnt_ns, &e);
     if (r < 0) {

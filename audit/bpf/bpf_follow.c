@@ -89,6 +89,19 @@ static uint64_t host_lost(rw_bpf_ctx_t *c)
     return lost;
 }
 
+/* What the kernel could not finish (rw_bpf_stale_collect), every RW_FOLLOW_COLLECT_MS:
+ * follow is the consumer, so the names of ended containers go with its own flushes. */
+#define RW_FOLLOW_COLLECT_MS 10000
+
+static void collect_stale(rw_bpf_ctx_t *c)
+{
+    rw_bpf_stale_t s;
+    int k = rw_bpf_stale_collect(c, false, &s);
+    if (k == 0 || (k > 0 && rw_bpf_record_batch(c, s.bodies, s.n, NULL) >= 0))
+        rw_bpf_stale_forget(&s);
+    rw_bpf_stale_clear(&s);
+}
+
 int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t **err)
 {
     int r;
@@ -132,10 +145,14 @@ int rw_bpf_follow(rw_bpf_ctx_t *c, const char *container, bool json, rw_error_t 
     rw_bpf_drain_t *d = NULL;
     if ((r = rw_bpf_drain_open(c, true, print_event, &out, &d, err)) < 0)
         return r;
-    uint64_t lost0 = host_lost(c), last_sync = now_ms();
+    uint64_t lost0 = host_lost(c), last_sync = now_ms(), last_collect = 0;
     long total = 0, since_sync = 0;
     r = 0;
     while (!stop_requested) {
+        if (now_ms() - last_collect >= RW_FOLLOW_COLLECT_MS) {
+            collect_stale(c);
+            last_collect = now_ms();
+        }
         int got = rw_bpf_drain_poll(d, RW_FOLLOW_SYNC_MS, err);
         if (got < 0 && got != -EINTR) {
             r = got;

@@ -268,6 +268,12 @@ int rw_bpf_host_ensure(rw_bpf_ctx_t *c, json_t *facts, rw_error_t **err)
         if ((r = rw_bpf_host_unload(c, err)) < 0 || (r = ensure_bpffs(c, err)) < 0)
             return r;
         json_object_set_new(facts, "replaced", json_string("another runwarden build's programs"));
+    } else if (!complete && rw_bpf_pin_exists(c, "rw_events")) {
+        /* what a load that failed half-way (or was killed) left: its pins would make every
+         * later load fail on them */
+        if ((r = rw_bpf_host_unload(c, err)) < 0 || (r = ensure_bpffs(c, err)) < 0)
+            return r;
+        json_object_set_new(facts, "replaced", json_string("an incomplete load's pins"));
     }
     return load_host(c, facts, err);
 }

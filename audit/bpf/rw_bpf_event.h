@@ -140,8 +140,14 @@ struct rw_bpf_lineage {
     __u64 start_ns; /* the process's start (CLOCK_BOOTTIME): a reused pid never matches */
 };
 
+#define RW_BPF_ANCESTORS 16 /* cgroup levels of the runtime's own cgroup kept */
 struct rw_bpf_pending {
     __u64 created_ns;
+    /* The runtime's cgroup v2 directory and its ancestors (ids, root first): never a
+     * container's (binding one would judge the host), nor is one already tracked. */
+    __u64 runtime_cgroups[RW_BPF_ANCESTORS];
+    __u32 n_runtime_cgroups;
+    __u32 pad;
     struct rw_bpf_tracked t;
     struct rw_bpf_policy pol;
 };

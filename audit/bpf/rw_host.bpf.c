@@ -114,26 +114,42 @@ static __always_inline struct rw_bpf_pending *rw_pending_of(struct task_struct *
     return p && p->created_ns < start ? p : NULL;
 }
 
+/* Not a container's cgroup: the root, the runtime's own cgroup or one of its ancestors
+ * (binding it would judge host processes), or one already tracked (another container's,
+ * kept after it stopped and named in this one's cgroupsPath). The binding stays pending:
+ * a later move may find the right cgroup; else collection records it as not attached. */
+static __always_inline int rw_bind_refused(__u64 cgid, const struct rw_bpf_pending *p)
+{
+    if (cgid <= 1 || bpf_map_lookup_elem(&rw_tracked, &cgid))
+        return 1;
+    for (int i = 0; i < RW_BPF_ANCESTORS; i++) {
+        if (i >= p->n_runtime_cgroups)
+            break;
+        if (p->runtime_cgroups[i] == cgid)
+            return 1;
+    }
+    return 0;
+}
+
 static __always_inline void rw_bind(__u64 cgid, __u32 key, struct rw_bpf_pending *p, __u32 task_pid)
 {
-    int err = 0;
-    if (!bpf_map_lookup_elem(&rw_tracked, &cgid)) {
-        struct rw_bpf_counters zero = {};
-        p->t.attached_ns = bpf_ktime_get_boot_ns();
-        err = bpf_map_update_elem(&rw_counters, &cgid, &zero, BPF_NOEXIST);
-        if (!err)
-            err = bpf_map_update_elem(&rw_policy, &cgid, &p->pol, BPF_NOEXIST);
-        if (!err)
-            err = bpf_map_update_elem(&rw_tracked, &cgid, &p->t, BPF_NOEXIST);
-        if (err) { /* a full map: leave nothing half-made */
-            bpf_map_delete_elem(&rw_counters, &cgid);
-            bpf_map_delete_elem(&rw_policy, &cgid);
-        }
-    } /* else already tracked (a nested runtime's container, or a second move) */
+    if (rw_bind_refused(cgid, p))
+        return;
+    struct rw_bpf_counters zero = {};
+    p->t.attached_ns = bpf_ktime_get_boot_ns();
+    int err = bpf_map_update_elem(&rw_counters, &cgid, &zero, BPF_NOEXIST);
+    if (!err)
+        err = bpf_map_update_elem(&rw_policy, &cgid, &p->pol, BPF_NOEXIST);
+    if (!err)
+        err = bpf_map_update_elem(&rw_tracked, &cgid, &p->t, BPF_NOEXIST);
+    if (err) { /* a full map: leave nothing half-made, and the binding pending */
+        bpf_map_delete_elem(&rw_counters, &cgid);
+        bpf_map_delete_elem(&rw_policy, &cgid);
+        return;
+    }
     struct rw_bpf_event *e = rw_reserve(NULL);
     if (e) {
         rw_fill(e, RW_BPF_EV_BIND, cgid, 0);
-        e->error = err;
         __builtin_memcpy(e->u.bind.id, p->t.id, sizeof(e->u.bind.id));
         e->u.bind.runtime_pid = key;
         e->u.bind.task_pid = task_pid;
@@ -218,8 +234,13 @@ int rw_cgroup_rmdir(struct bpf_raw_tracepoint_args *ctx)
         e->u.end.refused = 0;
         e->u.end.lost = 0;
     }
+    /* Whoever deletes the counters writes the summary: userspace collection may have
+     * claimed them already (the directory is gone from kernfs before this runs). */
+    if (!c || bpf_map_delete_elem(&rw_counters, &cgid) != 0) {
+        bpf_ringbuf_discard(e, 0);
+        return 0;
+    }
     bpf_ringbuf_submit(e, 0);
     bpf_map_delete_elem(&rw_policy, &cgid);
-    bpf_map_delete_elem(&rw_counters, &cgid);
     return 0;
 }

@@ -28,6 +28,9 @@ ID1=rwgc-none-$$
 rw_run env RUNWARDEN_CONFIG="$T/false.json" "$RW_SHIMS/crun" --root "$T/crun" run -b "$B" "$ID1"
 rw_assert_rc 1 "a runtime that fails at once (/bin/false) is run all the same"
 rw_assert_eq 1 "$(pending)" "its binding is pending in the kernel"
+rw_ebpf_drain
+rw_assert_eq 1 "$(pending)" "a drain leaves it alone for a grace period (a descendant may still bind it)"
+sleep 2.2
 rec=$(rw_ebpf_records ebpf-attach ".container == \"$ID1\"")
 rw_assert_eq "not attached" "$(printf '%s' "$rec" | jq -r .outcome)" \
 	"audit drain records that it was never attached" "$rec"
