@@ -20,7 +20,12 @@ static void *collect(void *arg)
 void rw_identity_job_start(rw_identity_job_t *j)
 {
     j->who = NULL;
-    j->running = pthread_create(&j->thread, NULL, collect, j) == 0;
+    /* a small stack: /proc reads and one getpwuid_r buffer, not glibc's 8 MiB default */
+    pthread_attr_t a;
+    bool attr = pthread_attr_init(&a) == 0 && pthread_attr_setstacksize(&a, 256 * 1024) == 0;
+    j->running = pthread_create(&j->thread, attr ? &a : NULL, collect, j) == 0;
+    if (attr)
+        pthread_attr_destroy(&a);
 }
 
 rw_identity_t *rw_identity_job_take(rw_identity_job_t *j)
