@@ -7,7 +7,8 @@
 #     event gives exactly one summary and nothing stays tracked;
 #  3. a container whose end event found no room in the ring buffer: one summary from its
 #     counters, exact, and nothing stays tracked;
-#  4. with no `audit follow`, a create that finds the ring buffer half full writes it out.
+#  4. with no `audit follow`, a create that finds the ring buffer half full writes it out;
+#  5. `audit follow` collects an unbound binding by itself (every 10 s).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
@@ -96,5 +97,24 @@ rw_assert_match "$drained" "^[1-9][0-9]*$" "its create wrote the queued events f
 rw_assert_ne 0 "$(rw_ebpf_events ".container == \"rwgc-fill-$$\" and .kind == \"connect\"" | wc -l)" \
 	"the first container's connects are in the audit log, attributed"
 RW_EBPF_NO_DRAIN=0
+
+# --- 5. `audit follow` collects by itself --------------------------------------------------
+"$RW_BIN" audit follow >/dev/null 2>"$T/follow.err" &
+FOLLOW=$!
+rw_on_exit "kill $FOLLOW 2>/dev/null || true"
+rw_write_config_raw "$T/small-false.json" "$(jq '.runtimes.crun = "/bin/false"' "$T/small.json")"
+export RUNWARDEN_CONFIG=$T/small.json
+B=$T/b6
+rw_make_bundle "$B" /bin/true
+rw_run env RUNWARDEN_CONFIG="$T/small-false.json" "$RW_SHIMS/crun" --root "$T/crun" run -b "$B" "rwgc-follow-$$"
+rw_assert_rc 1 "another runtime that fails at once"
+RW_EBPF_NO_DRAIN=1
+unbound() { [ -n "$(rw_ebpf_records ebpf-attach ".container == \"rwgc-follow-$$\" and .outcome == \"not attached\"")" ]; }
+rw_wait_for 25 unbound || true
+rw_assert_eq 1 "$(rw_ebpf_records ebpf-attach ".container == \"rwgc-follow-$$\" and .outcome == \"not attached\"" | wc -l)" \
+	"audit follow recorded it as not attached, without a drain"
+RW_EBPF_NO_DRAIN=0
+kill -TERM "$FOLLOW"
+wait "$FOLLOW" 2>/dev/null || true
 
 rw_finish
