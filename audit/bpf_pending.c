@@ -100,6 +100,8 @@ static int runtime_cgroups(struct rw_bpf_pending *p, rw_error_t **err)
     }
 }
 
+static int collect_now(const rw_bpf_ctx_t *c);
+
 int rw_bpf_pending_add(const rw_bpf_ctx_t *c, const char *id, const char *tenant, bool own_mnt_ns,
                        rw_error_t **err)
 {
@@ -119,6 +121,8 @@ int rw_bpf_pending_add(const rw_bpf_ctx_t *c, const char *id, const char *tenant
     p->created_ns = boottime_ns(); /* this process is alive: its start is earlier */
     uint32_t key = (uint32_t)getpid();
     r = rw_bpf_sys_map_update(fd, &key, p, BPF_ANY);
+    if (r == -E2BIG && collect_now(c) > 0)
+        r = rw_bpf_sys_map_update(fd, &key, p, BPF_ANY); /* room made by stale entries */
     if (r < 0)
         return rw_error_setsys(err, -r, "cannot leave the container's binding in %s/rw_pending",
                                c->ec.pin_dir);
@@ -320,4 +324,20 @@ void rw_bpf_pending_drop(const rw_bpf_ctx_t *c, pid_t pid)
     uint32_t key = (uint32_t)pid;
     if (fd >= 0)
         rw_bpf_sys_map_delete(fd, &key);
+}
+
+/* The pending map is full (no `audit follow` or `audit drain` ran for a long while): record
+ * and forget what is stale now, so this create is not the one that pays with its binding.
+ * Returns how many bindings were collected. */
+static int collect_now(const rw_bpf_ctx_t *c)
+{
+    rw_bpf_stale_t s;
+    int k = rw_bpf_stale_collect(c, false, &s);
+    size_t n = 0;
+    if (k > 0 && rw_bpf_record_batch((rw_bpf_ctx_t *)c, s.bodies, s.n, NULL) >= 0) {
+        n = s.n_pids;
+        rw_bpf_stale_forget(&s);
+    }
+    rw_bpf_stale_clear(&s);
+    return (int)n;
 }

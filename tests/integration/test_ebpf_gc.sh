@@ -8,7 +8,8 @@
 #  3. a container whose end event found no room in the ring buffer: one summary from its
 #     counters, exact, and nothing stays tracked;
 #  4. with no `audit follow`, a create that finds the ring buffer half full writes it out;
-#  5. `audit follow` collects an unbound binding by itself (every 10 s).
+#  5. `audit follow` collects an unbound binding by itself (every 10 s);
+#  6. a create that finds the pending map full collects the stale bindings itself.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/ebpf_common.sh"
 
@@ -116,5 +117,46 @@ rw_assert_eq 1 "$(rw_ebpf_records ebpf-attach ".container == \"rwgc-follow-$$\" 
 RW_EBPF_NO_DRAIN=0
 kill -TERM "$FOLLOW"
 wait "$FOLLOW" 2>/dev/null || true
+
+# --- 6. a full pending map ----------------------------------------------------------------
+# 1024 bindings left by runtimes long gone (pids no process has, written a minute ago).
+if [ "$(uname -m)" = x86_64 ]; then
+	"$RW_PYTHON" - "$RW_EBPF_PIN-small/rw_pending" <<'PY' || rw_die "cannot fill the pending map"
+import ctypes, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_BPF, OBJ_GET, UPDATE = 321, 7, 2
+def bpf(cmd, attr):
+    b = ctypes.create_string_buffer(attr.ljust(128, b"\0"), 128)
+    r = libc.syscall(SYS_BPF, cmd, b, 128)
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "bpf")
+    return r
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+fd = bpf(OBJ_GET, struct.pack("<QII", ctypes.addressof(path), 0, 0))
+created = time.clock_gettime_ns(time.CLOCK_BOOTTIME) - 60 * 10**9
+for i in range(1024):
+    v = struct.pack("<Q", created) + b"\0" * (16 * 8 + 8) + struct.pack("<Q", 0)
+    v += b"rwgc-full-%d" % i
+    v = v.ljust(8 + 136 + 8 + 72, b"\0") + b"\0" * (4 * 6 + 64 * 48)
+    key = ctypes.c_uint32(4190000 + i)
+    val = ctypes.create_string_buffer(v, len(v))
+    try:
+        bpf(UPDATE, struct.pack("<IIQQQ", fd, 0, ctypes.addressof(key), ctypes.addressof(val), 0))
+    except OSError:
+        break
+PY
+	rw_assert_eq 1024 "$(bpftool map dump pinned "$RW_EBPF_PIN-small/rw_pending" -j | jq length)" "the pending map is full"
+	B=$T/b7
+	rw_make_bundle "$B" /bin/true
+	rw_run "$RW_SHIMS/crun" --root "$T/crun" run -b "$B" "rwgc-room-$$"
+	rw_assert_rc 0 "a container starts with the pending map full"
+	rw_assert_eq attached "$(rw_ebpf_records ebpf-attach ".container == \"rwgc-room-$$\"" | jq -r .outcome)" \
+		"its create made room and it was bound"
+	# (a collection takes at most 256 at a time: the create took what made room, drains the rest)
+	for _ in 1 2 3 4; do rw_ebpf_drain; done
+	rw_assert_eq 1024 "$(rw_ebpf_records ebpf-attach '(.container | startswith("rwgc-full-")) and .outcome == "not attached"' | wc -l)" \
+		"each stale binding was recorded as not attached, once"
+	rw_assert_eq 0 "$(bpftool map dump pinned "$RW_EBPF_PIN-small/rw_pending" -j | jq length)" "none is left"
+fi
 
 rw_finish
