@@ -118,19 +118,21 @@ rw_bundle_jq "$B" '.process.capabilities = {bounding: $c, effective: $c, permitt
 	.linux.seccomp = $s' --argjson c "$caps_json" --argjson s "$resolved"
 cp "$B/config.json" "$T/config-crun.json"
 
-# run_detached ID RUNTIME BUNDLE: prints the container's pid
+# run_detached ID RUNTIME BUNDLE: starts the container, removed at exit; sets PID. (Not in
+# a $(...): a cleanup registered in a subshell is lost with it, and the container stays.)
 run_detached() {
 	rw_run "$2" run -d --pid-file "$T/$1.pid" -b "$3" "$1"
 	[ "$RW_RC" -eq 0 ] || rw_die "$2 run -d $1: $RW_ERR"
-	rw_on_exit "/usr/bin/crun delete -f $1"
-	cat "$T/$1.pid"
+	rw_on_exit "/usr/bin/crun delete -f $1 >/dev/null 2>&1 || true"
+	PID=$(cat "$T/$1.pid")
 }
 status_of() {
 	grep -E '^(Seccomp|Seccomp_filters|NoNewPrivs|Speculation_Store_Bypass):' "/proc/$1/status"
 }
 
 id1=rwsk-crun-$$
-pid1=$(run_detached "$id1" /usr/bin/crun "$B")
+run_detached "$id1" /usr/bin/crun "$B"
+pid1=$PID
 rw_assert_ok "dump the filter crun compiled and loaded" "$PROBE" dump "$pid1" "$T/crun.bpf"
 status1=$(status_of "$pid1")
 rw_run cmp "$T/crun.bpf" "$T/plain.bpf"
@@ -149,7 +151,8 @@ rw_make_bundle "$B2" /bin/sleep 300
 rw_bundle_jq "$B2" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c}' \
 	--argjson c "$caps_json"
 id2=rwsk-rw-$$
-pid2=$(run_detached "$id2" "$RW_SHIMS/crun" "$B2")
+run_detached "$id2" "$RW_SHIMS/crun" "$B2"
+pid2=$PID
 rw_assert_ok "dump the filter of the container started through runwarden" \
 	"$PROBE" dump "$pid2" "$T/handed.bpf"
 jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$B2/config.json" | base64 -d >"$T/annotation.bpf"
