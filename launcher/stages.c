@@ -13,10 +13,12 @@ const rw_stage_t *const rw_stages[] = {
     &rw_stage_lsm,     /* after admission: keyed by its tenant and level */
     &rw_stage_lsm_exec,
     /* Side effects outside the spec come last: only once every stage above agreed. */
+    /* first of them: it is the one that may still refuse (ebpf.required and a host part
+     * that cannot be loaded); a binding left by a start refused later is collected */
+    &rw_stage_ebpf_commit,
     &rw_stage_mounts,
     &rw_stage_admission_commit,
     &rw_stage_lsm_commit,
-    &rw_stage_ebpf_commit, /* last side effect: a refusal after it would leave a binding */
-    &rw_stage_hooks,       /* last: merges the hooks every stage above added, one process a phase */
+    &rw_stage_hooks, /* last: merges the hooks every stage above added, one process a phase */
     NULL,
 };
